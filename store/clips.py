@@ -1,0 +1,204 @@
+"""Lake writes and reads for one job's transcript, clips and renders.
+
+A job is published in one DuckLake transaction that first deletes whatever that job wrote
+before: readers see the old rows or the new ones, never half a job, and a rerun leaves no
+duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from podclip.records import ClipPlan, RenderedClip, Transcript
+from podclip.settings import Settings
+from store import lake
+
+WORD_TYPE = pa.struct(
+    [
+        ("start_seconds", pa.float64()),
+        ("end_seconds", pa.float64()),
+        ("word", pa.string()),
+        ("probability", pa.float64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class PublishBatch:
+    """Everything one job writes to the lake."""
+
+    job_id: str
+    source_sha256: str
+    transcript: Transcript
+    plans: Sequence[ClipPlan]
+    renders: Sequence[tuple[str, RenderedClip]]
+    scoring_model_version: str
+
+
+def publish(settings: Settings, batch: PublishBatch) -> None:
+    """Replace the job's rows in ``transcript_segments``, ``clips`` and ``renders`` atomically."""
+    now = datetime.now(UTC)
+    segments = _segments_table(batch)
+    clips = _clips_table(batch, now)
+    renders = _renders_table(batch, now)
+    with lake.connect(settings) as conn:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("transcript_segments", "clips", "renders"):
+                conn.execute(f"DELETE FROM {table} WHERE job_id = ?", [batch.job_id])
+            _insert(conn, "transcript_segments", segments)
+            _insert(conn, "clips", clips)
+            _insert(conn, "renders", renders)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    if rows.num_rows == 0:
+        return
+    conn.register("incoming", rows)
+    try:
+        columns = ", ".join(rows.column_names)
+        conn.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming")
+    finally:
+        conn.unregister("incoming")
+
+
+def clips_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
+    """The job's clips, best first, each with a ``renders`` list."""
+    with lake.connect(settings, read_only=True) as conn:
+        clips = _dicts(
+            conn.execute(
+                "SELECT * FROM clips WHERE job_id = ? ORDER BY shareability_score DESC, rank",
+                [job_id],
+            )
+        )
+        renders = _dicts(
+            conn.execute("SELECT * FROM renders WHERE job_id = ? ORDER BY preset", [job_id])
+        )
+    by_clip: dict[str, list[dict[str, Any]]] = {}
+    for render in renders:
+        by_clip.setdefault(render["clip_id"], []).append(render)
+    for clip in clips:
+        clip["renders"] = by_clip.get(clip["clip_id"], [])
+    return clips
+
+
+def transcript_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
+    """The job's transcript segments in order (words included)."""
+    with lake.connect(settings, read_only=True) as conn:
+        return _dicts(
+            conn.execute(
+                "SELECT * FROM transcript_segments WHERE job_id = ? ORDER BY segment_index",
+                [job_id],
+            )
+        )
+
+
+def row_counts(settings: Settings, job_id: str | None = None) -> dict[str, int]:
+    """Rows per lake table, for one job or all."""
+    counts: dict[str, int] = {}
+    with lake.connect(settings, read_only=True) as conn:
+        for table in ("transcript_segments", "clips", "renders"):
+            if job_id is None:
+                row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+            else:
+                row = conn.execute(
+                    f"SELECT count(*) FROM {table} WHERE job_id = ?", [job_id]
+                ).fetchone()
+            counts[table] = int(row[0]) if row else 0
+    return counts
+
+
+def _dicts(result: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in result.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _segments_table(batch: PublishBatch) -> pa.Table:
+    segs = batch.transcript.segments
+    return pa.table(
+        {
+            "job_id": [batch.job_id] * len(segs),
+            "source_sha256": [batch.source_sha256] * len(segs),
+            "segment_index": pa.array(range(len(segs)), pa.int32()),
+            "start_seconds": [s.start for s in segs],
+            "end_seconds": [s.end for s in segs],
+            "speaker": pa.array([s.speaker for s in segs], pa.string()),
+            "text": [s.text for s in segs],
+            "words": pa.array(
+                [
+                    [
+                        {
+                            "start_seconds": w.start,
+                            "end_seconds": w.end,
+                            "word": w.text,
+                            "probability": w.probability,
+                        }
+                        for w in s.words
+                    ]
+                    for s in segs
+                ],
+                pa.list_(WORD_TYPE),
+            ),
+            "model_id": [batch.transcript.model_id] * len(segs),
+        }
+    )
+
+
+def _clips_table(batch: PublishBatch, now: datetime) -> pa.Table:
+    plans = batch.plans
+    moments = [p.moment for p in plans]
+    return pa.table(
+        {
+            "clip_id": [p.clip_id for p in plans],
+            "job_id": [batch.job_id] * len(plans),
+            "source_sha256": [batch.source_sha256] * len(plans),
+            "rank": pa.array([p.rank for p in plans], pa.int32()),
+            "moment_type": [m.moment_type for m in moments],
+            "category": [m.category for m in moments],
+            "shareability_score": [float(m.shareability_score) for m in moments],
+            "reason": [m.reason for m in moments],
+            "hook": [m.hook for m in moments],
+            "pull_quote": [m.pull_quote for m in moments],
+            "start_seconds": [m.start for m in moments],
+            "end_seconds": [m.end for m in moments],
+            "duration_seconds": [m.end - m.start for m in moments],
+            "transcript_text": [m.text for m in moments],
+            "type_probabilities": pa.array(
+                [list(m.type_probabilities.items()) for m in moments],
+                pa.map_(pa.string(), pa.float64()),
+            ),
+            "scoring_model_version": [batch.scoring_model_version] * len(plans),
+            "transcription_model_id": [batch.transcript.model_id] * len(plans),
+            "created_at": pa.array([now] * len(plans), pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+def _renders_table(batch: PublishBatch, now: datetime) -> pa.Table:
+    clip_ids = [clip_id for clip_id, _ in batch.renders]
+    renders = [render for _, render in batch.renders]
+    return pa.table(
+        {
+            "clip_id": clip_ids,
+            "job_id": [batch.job_id] * len(renders),
+            "preset": [r.preset for r in renders],
+            "media_path": [r.path for r in renders],
+            "width": pa.array([r.width for r in renders], pa.int32()),
+            "height": pa.array([r.height for r in renders], pa.int32()),
+            "duration_seconds": [r.duration_seconds for r in renders],
+            "size_bytes": pa.array([r.size_bytes for r in renders], pa.int64()),
+            "sha256": [r.sha256 for r in renders],
+            "caption_style": [r.caption_style for r in renders],
+            "created_at": pa.array([now] * len(renders), pa.timestamp("us", tz="UTC")),
+        }
+    )

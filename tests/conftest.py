@@ -1,0 +1,74 @@
+"""Shared fixtures: data paths, an isolated data root per test, and Prefect's test harness."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "true"
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` beside the checkout (CI has it); tests that need it skip without it."""
+    path = REPO.parent / "shared" / "data"
+    if not path.is_dir():
+        pytest.skip(f"shared data not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_episode() -> Path:
+    return REPO / "podclip" / "sample" / "episode.mp3"
+
+
+@pytest.fixture
+def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh data root for podclip settings; the settings cache is reset around the test."""
+    from podclip.settings import get_settings
+
+    root = tmp_path / "podclip-data"
+    monkeypatch.setenv("PODCLIP_DATA_ROOT", str(root))
+    monkeypatch.setenv("PODCLIP_ALLOW_PRIVATE_URLS", "1")
+    get_settings.cache_clear()
+    yield root
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect API for the session (starting one costs several seconds)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def prefect_results(data_root: Path, prefect_harness: None) -> Iterator[Path]:
+    """Result storage under this test's data root, as the CLI configures it."""
+    from prefect.settings import (
+        PREFECT_LOCAL_STORAGE_PATH,
+        PREFECT_RESULTS_PERSIST_BY_DEFAULT,
+        temporary_settings,
+    )
+
+    path = data_root / "prefect-results"
+    with temporary_settings(
+        {PREFECT_LOCAL_STORAGE_PATH: path, PREFECT_RESULTS_PERSIST_BY_DEFAULT: True}
+    ):
+        yield path

@@ -1,0 +1,36 @@
+"""Put a small, real published job into the lake without running the models."""
+
+from __future__ import annotations
+
+from podclip.records import ClipPlan, RenderedClip, Transcript
+from podclip.settings import Settings
+from scoring.types import ScoredMoment, Segment, Word
+from store import ops
+from store.clips import PublishBatch, publish
+
+
+def seed_published_job(settings: Settings) -> str:
+    """Create a complete job with one segment, one clip and one render; return its id."""
+    engine = ops.engine_for(settings.resolved_database_url)
+    job = ops.create_job(engine, source_type="file", source_url="/seed.mp3")
+    words = (Word(0.0, 0.5, "Hello"), Word(0.6, 1.0, "world."))
+    segment = Segment(0.0, 1.0, "Hello world.", words)
+    moment = ScoredMoment(0.0, 1.0, "Hello world.", "none", "Other", 10.0, "r", "h", "q")
+    batch = PublishBatch(
+        job_id=job.id,
+        source_sha256="0" * 64,
+        transcript=Transcript((segment,), "en", 1.0, "tiny.en"),
+        plans=[ClipPlan("clip_seed", 1, moment, words)],
+        renders=[
+            (
+                "clip_seed",
+                RenderedClip(
+                    "vertical", "k", "/p.mp4", 1080, 1920, 1.0, 10, "0" * 64, "yellow-pop"
+                ),
+            )
+        ],
+        scoring_model_version="seed",
+    )
+    publish(settings, batch)
+    ops.set_status(engine, job.id, "complete", clip_count=1)
+    return job.id
