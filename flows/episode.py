@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
 from podclip.settings import get_settings
 from store import ops
@@ -32,7 +33,9 @@ def process_episode(job_id: str) -> str:
         logger.info("job %s is already %s", job_id, job.status)
         return job.status
     try:
-        ops.set_status(engine, job_id, "downloading", started_at=ops.utcnow())
+        ops.set_status(
+            engine, job_id, "downloading", started_at=ops.utcnow(), flow_run_id=str(flow_run.id)
+        )
         fetch = download_media.with_options(
             cache_expiration=timedelta(hours=settings.fetch.url_cache_hours)
         )

@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.table import Table
 
 from podclip.errors import PodclipError
 from podclip.runtime import prepare_environment
-from podclip.settings import get_settings
+from podclip.settings import Settings, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
@@ -95,7 +95,7 @@ def sql(
     console.print(table)
 
 
-def _settings() -> Any:
+def _settings() -> Settings:
     settings = get_settings()
     prepare_environment(settings)
     from store import lake
@@ -203,7 +203,7 @@ def _clock(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err_console.print(f"[red]error:[/] {message}")
     raise typer.Exit(code=1)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -68,6 +68,23 @@ class RenderSettings(BaseModel):
     timeout_seconds: float = 600.0
 
 
+class ApiSettings(BaseModel):
+    """The job API: bind address, limits, signing (seconds unless stated)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    rate_limit_writes: int = 60
+    rate_limit_reads: int = 600
+    rate_limit_window_seconds: float = 60.0
+    idempotency_ttl_hours: float = 24.0
+    signing_secret: SecretStr | None = None
+    export_ttl_seconds: int = 3600
+    max_upload_bytes: int = 2 * 1024**3
+    sandbox_step_seconds: float = 3.0
+    page_size_default: int = 20
+
+
 class Settings(BaseSettings):
     """All of podclip's settings; build through :func:`get_settings`."""
 
@@ -87,6 +104,7 @@ class Settings(BaseSettings):
     transcribe: TranscribeSettings = Field(default_factory=TranscribeSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     render: RenderSettings = Field(default_factory=RenderSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @property
     def root(self) -> Path:

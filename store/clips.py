@@ -74,7 +74,7 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None
 
 def clips_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
     """The job's clips, best first, each with a ``renders`` list."""
-    with lake.connect(settings, read_only=True) as conn:
+    with lake.reader(settings) as conn:
         clips = _dicts(
             conn.execute(
                 "SELECT * FROM clips WHERE job_id = ? ORDER BY shareability_score DESC, rank",
@@ -94,7 +94,7 @@ def clips_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
 
 def transcript_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
     """The job's transcript segments in order (words included)."""
-    with lake.connect(settings, read_only=True) as conn:
+    with lake.reader(settings) as conn:
         return _dicts(
             conn.execute(
                 "SELECT * FROM transcript_segments WHERE job_id = ? ORDER BY segment_index",
@@ -106,7 +106,7 @@ def transcript_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
 def row_counts(settings: Settings, job_id: str | None = None) -> dict[str, int]:
     """Rows per lake table, for one job or all."""
     counts: dict[str, int] = {}
-    with lake.connect(settings, read_only=True) as conn:
+    with lake.reader(settings) as conn:
         for table in ("transcript_segments", "clips", "renders"):
             if job_id is None:
                 row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()

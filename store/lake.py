@@ -27,7 +27,7 @@ _migrate_lock = threading.Lock()
 def extension_path(package: str, name: str) -> Path:
     """Path of a DuckDB extension file shipped inside its PyPI package."""
     module = __import__(package)
-    base = Path(module.__file__).resolve().parent
+    base = Path(str(module.__file__)).resolve().parent
     path = base / "extensions" / DUCKDB_VERSION / f"{name}.duckdb_extension"
     if not path.exists():
         found = sorted(base.rglob(f"{name}.duckdb_extension"))
@@ -80,6 +80,39 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
         raise StoreError(f"lake error: {exc}") from exc
     finally:
         conn.close()
+
+
+_readers: dict[str, duckdb.DuckDBPyConnection] = {}
+_readers_lock = threading.Lock()
+
+
+@contextmanager
+def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a cursor on a process-wide read-only attachment of the lake.
+
+    Attaching costs hundreds of milliseconds, a query on an attached lake about ten, so readers
+    that serve requests share one attachment; each transaction sees the newest snapshot.
+    """
+    key = f"{settings.resolved_lake_catalog}|{settings.resolved_lake_data_url}"
+    with _readers_lock:
+        conn = _readers.get(key)
+        if conn is None:
+            ensure_schema(settings)
+            conn = duckdb.connect(":memory:", config={"threads": 2})
+            _load_extensions(conn, settings.resolved_lake_catalog)
+            conn.execute(
+                f"ATTACH 'ducklake:{settings.resolved_lake_catalog}' AS lake "
+                f"(DATA_PATH '{settings.resolved_lake_data_url}', READ_ONLY)"
+            )
+            _readers[key] = conn
+    cursor = conn.cursor()
+    try:
+        cursor.execute("USE lake")
+        yield cursor
+    except duckdb.Error as exc:
+        raise StoreError(f"lake error: {exc}") from exc
+    finally:
+        cursor.close()
 
 
 def ensure_schema(settings: Settings) -> None:

@@ -230,7 +230,7 @@ def _add_event(
     )
 
 
-def _job_from_row(row: Mapping[str, Any]) -> Job:
+def _job_from_row(row: Any) -> Job:
     data = dict(row)
     for key in ("created_at", "updated_at", "started_at", "completed_at"):
         value = data.get(key)

@@ -9,15 +9,13 @@ from store import ops
 from store.clips import PublishBatch, publish
 
 
-def seed_published_job(settings: Settings) -> str:
-    """Create a complete job with one segment, one clip and one render; return its id."""
-    engine = ops.engine_for(settings.resolved_database_url)
-    job = ops.create_job(engine, source_type="file", source_url="/seed.mp3")
+def make_batch(job_id: str) -> PublishBatch:
+    """One segment, one clip, one render for ``job_id``."""
     words = (Word(0.0, 0.5, "Hello"), Word(0.6, 1.0, "world."))
     segment = Segment(0.0, 1.0, "Hello world.", words)
     moment = ScoredMoment(0.0, 1.0, "Hello world.", "none", "Other", 10.0, "r", "h", "q")
-    batch = PublishBatch(
-        job_id=job.id,
+    return PublishBatch(
+        job_id=job_id,
         source_sha256="0" * 64,
         transcript=Transcript((segment,), "en", 1.0, "tiny.en"),
         plans=[ClipPlan("clip_seed", 1, moment, words)],
@@ -31,6 +29,12 @@ def seed_published_job(settings: Settings) -> str:
         ],
         scoring_model_version="seed",
     )
-    publish(settings, batch)
+
+
+def seed_published_job(settings: Settings) -> str:
+    """Create a complete job with one segment, one clip and one render; return its id."""
+    engine = ops.engine_for(settings.resolved_database_url)
+    job = ops.create_job(engine, source_type="file", source_url="/seed.mp3")
+    publish(settings, make_batch(job.id))
     ops.set_status(engine, job.id, "complete", clip_count=1)
     return job.id

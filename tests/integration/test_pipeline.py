@@ -1,0 +1,111 @@
+"""The whole flow on real inputs: the bundled sample and a real recording from ../shared/data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from podclip.settings import get_settings
+from store import ops
+from store.clips import clips_for_job, row_counts, transcript_for_job
+from store.media import sha256_file
+from tasks.ffmpeg import probe
+from tests.support.frames import caption_pixels, frame_at
+from tests.support.task_states import task_states
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _process(source: str, **job: str) -> ops.Job:
+    from flows.episode import process_episode
+    from podclip.sources import source_for
+
+    engine = ops.engine_for(get_settings().resolved_database_url)
+    kind, url = source_for(source)
+    created = ops.create_job(engine, source_type=kind, source_url=url, **job)
+    process_episode(created.id)
+    return ops.get_job(engine, created.id)
+
+
+def _check_outputs(job: ops.Job, *, min_clips: int, max_clips: int) -> list[dict[str, object]]:
+    assert job.status == "complete", (job.error_code, job.error_message)
+    clips = clips_for_job(get_settings(), job.id)
+    assert min_clips <= len(clips) <= max_clips
+    assert job.clip_count == len(clips)
+    assert [c["rank"] for c in clips] == list(range(1, len(clips) + 1))
+    scores = [c["shareability_score"] for c in clips]
+    assert scores == sorted(scores, reverse=True)
+    spans = sorted((c["start_seconds"], c["end_seconds"]) for c in clips)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), "clips overlap"
+    for clip in clips:
+        assert clip["moment_type"] and clip["category"] and clip["reason"]
+        assert 0 < len(clip["hook"]) <= 100
+        assert clip["pull_quote"] in clip["transcript_text"]
+        renders = clip["renders"]
+        assert len(renders) == 1
+        render = renders[0]
+        path = Path(render["media_path"])
+        assert path.is_file()
+        assert sha256_file(path) == render["sha256"]
+        info = probe(path)
+        assert (info.width, info.height) == (1080, 1920)
+        assert info.has_audio and info.has_video
+        expected = clip["end_seconds"] - clip["start_seconds"]
+        assert abs(info.duration_seconds - expected) <= 0.3, (info.duration_seconds, expected)
+        assert abs(render["duration_seconds"] - info.duration_seconds) < 1e-6
+    return clips
+
+
+def _assert_captions_burned_in(clip: dict[str, object], job_id: str) -> None:
+    segments = transcript_for_job(get_settings(), job_id)
+    start, end = float(clip["start_seconds"]), float(clip["end_seconds"])  # type: ignore[arg-type]
+    words = [w for s in segments for w in s["words"] if start <= w["start_seconds"] < end - 1]
+    word = words[len(words) // 2]
+    at = word["start_seconds"] - start + 0.05
+    path = Path(clip["renders"][0]["media_path"])  # type: ignore[index]
+    white, yellow = caption_pixels(frame_at(path, at), 0.58, 0.80)
+    assert white > 500 and yellow > 200, (white, yellow)
+
+
+def test_sample_episode_end_to_end(prefect_results: Path, sample_episode: Path) -> None:
+    job = _process(str(sample_episode), show_name="The Long Game")
+    clips = _check_outputs(job, min_clips=4, max_clips=9)
+    assert len(clips) == get_settings().scoring.clip_count
+    _assert_captions_burned_in(clips[0], job.id)
+    segments = transcript_for_job(get_settings(), job.id)
+    assert segments and all(s["words"] for s in segments)
+    assert row_counts(get_settings(), job.id) == {
+        "transcript_segments": len(segments), "clips": len(clips), "renders": len(clips)
+    }
+    first_states = task_states(str(job.flow_run_id))
+    assert first_states["transcribe_audio"] == ["Completed"]
+
+    # The same episode again, in a new process with the same data root: every stage that
+    # depends only on content is a cache hit, and the first job's rows are untouched.
+    env = {**os.environ, "PODCLIP_DATA_ROOT": str(get_settings().root)}
+    env.pop("PREFECT_API_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.support.run_job", str(sample_episode)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=True,
+    )
+    rerun = json.loads(out.stdout.strip().splitlines()[-1])
+    assert rerun["status"] == "complete"
+    states = rerun["states"]
+    for name in ("extract_audio", "transcribe_audio", "score_moments"):
+        assert states[name] == ["Cached"], (name, states)
+    assert states["render_clip"] == ["Cached"] * len(clips)
+    assert row_counts(get_settings(), job.id)["clips"] == len(clips)
+    assert row_counts(get_settings(), rerun["job_id"])["clips"] == len(clips)
+
+
+def test_real_recording_video_source(prefect_results: Path, shared_data: Path) -> None:
+    """A real talk video (42 s): fewer clips fit, but each is a valid vertical render."""
+    job = _process(str(shared_data / "auto-editor" / "example.mp4"))
+    clips = _check_outputs(job, min_clips=1, max_clips=3)
+    _assert_captions_burned_in(clips[0], job.id)

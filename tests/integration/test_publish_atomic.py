@@ -1,0 +1,36 @@
+"""A publish killed half-way leaves the lake exactly as it was; a rerun publishes once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from podclip.settings import get_settings
+from store.clips import publish, row_counts
+from tests.support.seed import make_batch, seed_published_job
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_killed_publish_leaves_lake_unchanged(data_root: Path) -> None:
+    settings = get_settings()
+    seed_published_job(settings)
+    before = row_counts(settings)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.support.killed_publish", "job_killed"],
+        cwd=REPO, env={**os.environ}, capture_output=True, timeout=120, check=False,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-500:]
+    assert row_counts(settings) == before
+    assert row_counts(settings, "job_killed") == {
+        "transcript_segments": 0, "clips": 0, "renders": 0
+    }
+    # Nothing the killed writer held blocks the next one, and publishing twice is idempotent.
+    publish(settings, make_batch("job_killed"))
+    publish(settings, make_batch("job_killed"))
+    assert row_counts(settings, "job_killed") == {
+        "transcript_segments": 1, "clips": 1, "renders": 1
+    }

@@ -1,0 +1,33 @@
+"""Run one job in a fresh process (its own ephemeral Prefect) and print its task states as JSON.
+
+Usage: python -m tests.support.run_job SOURCE
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from podclip.runtime import prepare_environment
+from podclip.settings import get_settings
+
+
+def main(source: str) -> None:
+    settings = get_settings()
+    prepare_environment(settings)
+    from flows.episode import process_episode
+    from podclip.sources import source_for
+    from store import ops
+    from tests.support.task_states import task_states
+
+    engine = ops.engine_for(settings.resolved_database_url)
+    kind, url = source_for(source)
+    job = ops.create_job(engine, source_type=kind, source_url=url)
+    process_episode(job.id)
+    job = ops.get_job(engine, job.id)
+    print(json.dumps({"job_id": job.id, "status": job.status,
+                      "states": task_states(str(job.flow_run_id))}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,19 @@
+"""Read the task-run states of a flow run from the Prefect API (as the UI shows them)."""
+
+from __future__ import annotations
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+
+def task_states(flow_run_id: str) -> dict[str, list[str]]:
+    """Map task name to the state names of its runs in that flow run."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    states: dict[str, list[str]] = {}
+    for run in runs:
+        name = run.name.rsplit("-", 1)[0]
+        states.setdefault(name, []).append(run.state.name if run.state else "?")
+    return states
