@@ -68,6 +68,17 @@ class RenderSettings(BaseModel):
     timeout_seconds: float = 600.0
 
 
+class QueueSettings(BaseModel):
+    """How queued jobs become flow runs (seconds)."""
+
+    drain_interval_seconds: float = 5.0
+    claim_batch: int = 10
+    stale_after_seconds: float = 900.0
+    deployment: str = "process-episode/process-episode"
+    transcription_concurrency: int = 1
+    render_concurrency: int = 2
+
+
 class ApiSettings(BaseModel):
     """The job API: bind address, limits, signing (seconds unless stated)."""
 
@@ -83,6 +94,16 @@ class ApiSettings(BaseModel):
     max_upload_bytes: int = 2 * 1024**3
     sandbox_step_seconds: float = 3.0
     page_size_default: int = 20
+    # Signed clip media URLs live this long (rounded up to media_ttl_round_seconds, so repeated
+    # reads of a finished job return the same URLs and can be cached).
+    media_ttl_seconds: int = 6 * 3600
+    media_ttl_round_seconds: int = 300
+    max_json_bytes: int = 1024**2
+    # An in-flight idempotency claim older than this is taken to belong to a dead process.
+    idempotency_stale_seconds: float = 60.0
+    idempotency_retry_after_seconds: int = 1
+    # Finished jobs' outputs (clips, transcript) kept per API process.
+    output_cache_jobs: int = 256
 
 
 class Settings(BaseSettings):
@@ -105,6 +126,7 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     render: RenderSettings = Field(default_factory=RenderSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
 
     @property
     def root(self) -> Path:

@@ -16,15 +16,20 @@ PODCLIP = str(Path(sys.executable).with_name("podclip"))
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PODCLIP, *args], capture_output=True, text=True, timeout=120, env={**os.environ},
+        [PODCLIP, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
         check=False,
     )
 
 
 def test_sql_reads_lake_and_jobs_by_plain_names(data_root: Path) -> None:
     job_id = seed_published_job(get_settings())
-    out = _cli("sql", "SELECT c.clip_id, j.status FROM clips c JOIN jobs j ON j.id = c.job_id",
-               "--json")
+    out = _cli(
+        "sql", "SELECT c.clip_id, j.status FROM clips c JOIN jobs j ON j.id = c.job_id", "--json"
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == [{"clip_id": "clip_seed", "status": "complete"}]
     table = _cli("sql", "SELECT count(*) AS n FROM transcript_segments")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -42,7 +43,7 @@ def _check_outputs(job: ops.Job, *, min_clips: int, max_clips: int) -> list[dict
     scores = [c["shareability_score"] for c in clips]
     assert scores == sorted(scores, reverse=True)
     spans = sorted((c["start_seconds"], c["end_seconds"]) for c in clips)
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), "clips overlap"
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), "clips overlap"
     for clip in clips:
         assert clip["moment_type"] and clip["category"] and clip["reason"]
         assert 0 < len(clip["hook"]) <= 100
@@ -81,7 +82,9 @@ def test_sample_episode_end_to_end(prefect_results: Path, sample_episode: Path) 
     segments = transcript_for_job(get_settings(), job.id)
     assert segments and all(s["words"] for s in segments)
     assert row_counts(get_settings(), job.id) == {
-        "transcript_segments": len(segments), "clips": len(clips), "renders": len(clips)
+        "transcript_segments": len(segments),
+        "clips": len(clips),
+        "renders": len(clips),
     }
     first_states = task_states(str(job.flow_run_id))
     assert first_states["transcribe_audio"] == ["Completed"]
@@ -91,8 +94,13 @@ def test_sample_episode_end_to_end(prefect_results: Path, sample_episode: Path) 
     env = {**os.environ, "PODCLIP_DATA_ROOT": str(get_settings().root)}
     env.pop("PREFECT_API_URL", None)
     out = subprocess.run(
-        [sys.executable, "-m", "tests.support.run_job", str(sample_episode)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=True,
+        [sys.executable, "-m", "tests.support.run_job", str(sample_episode), "The Long Game"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     rerun = json.loads(out.stdout.strip().splitlines()[-1])
     assert rerun["status"] == "complete"

@@ -21,16 +21,24 @@ def test_killed_publish_leaves_lake_unchanged(data_root: Path) -> None:
     before = row_counts(settings)
     proc = subprocess.run(
         [sys.executable, "-m", "tests.support.killed_publish", "job_killed"],
-        cwd=REPO, env={**os.environ}, capture_output=True, timeout=120, check=False,
+        cwd=REPO,
+        env={**os.environ},
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-500:]
     assert row_counts(settings) == before
     assert row_counts(settings, "job_killed") == {
-        "transcript_segments": 0, "clips": 0, "renders": 0
+        "transcript_segments": 0,
+        "clips": 0,
+        "renders": 0,
     }
     # Nothing the killed writer held blocks the next one, and publishing twice is idempotent.
     publish(settings, make_batch("job_killed"))
     publish(settings, make_batch("job_killed"))
     assert row_counts(settings, "job_killed") == {
-        "transcript_segments": 1, "clips": 1, "renders": 1
+        "transcript_segments": 1,
+        "clips": 1,
+        "renders": 1,
     }

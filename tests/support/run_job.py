@@ -1,6 +1,6 @@
 """Run one job in a fresh process (its own ephemeral Prefect) and print its task states as JSON.
 
-Usage: python -m tests.support.run_job SOURCE
+Usage: python -m tests.support.run_job SOURCE [SHOW_NAME]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from podclip.runtime import prepare_environment
 from podclip.settings import get_settings
 
 
-def main(source: str) -> None:
+def main(source: str, show_name: str | None = None) -> None:
     settings = get_settings()
     prepare_environment(settings)
     from flows.episode import process_episode
@@ -22,12 +22,15 @@ def main(source: str) -> None:
 
     engine = ops.engine_for(settings.resolved_database_url)
     kind, url = source_for(source)
-    job = ops.create_job(engine, source_type=kind, source_url=url)
+    job = ops.create_job(engine, source_type=kind, source_url=url, show_name=show_name)
     process_episode(job.id)
     job = ops.get_job(engine, job.id)
-    print(json.dumps({"job_id": job.id, "status": job.status,
-                      "states": task_states(str(job.flow_run_id))}))
+    print(
+        json.dumps(
+            {"job_id": job.id, "status": job.status, "states": task_states(str(job.flow_run_id))}
+        )
+    )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -39,7 +39,11 @@ def test_each_word_gets_its_own_highlighted_event_in_clip_time() -> None:
 
 def test_title_event_spans_the_clip_and_braces_are_escaped() -> None:
     ass = build_ass(
-        _words(["{bad}"]), clip_start=10.0, clip_end=40.0, width=1080, height=1920,
+        _words(["{bad}"]),
+        clip_start=10.0,
+        clip_end=40.0,
+        width=1080,
+        height=1920,
         title="Show {x}",
     )
     assert "Dialogue: 0,0:00:00.00,0:00:30.00,Title,,0,0,0,,Show (x)" in ass
@@ -53,6 +57,7 @@ def test_words_outside_the_clip_are_dropped() -> None:
 
 
 def test_unknown_style_falls_back_to_default() -> None:
-    ass = build_ass(_words(["hi"]), clip_start=10.0, clip_end=11.0, width=1080, height=1920,
-                    style_name="nope")
+    ass = build_ass(
+        _words(["hi"]), clip_start=10.0, clip_end=11.0, width=1080, height=1920, style_name="nope"
+    )
     assert CAPTION_STYLES["yellow-pop"].highlight in ass

@@ -9,8 +9,19 @@ from podclip.sources import source_for
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-     "::1", "fe80::1", "::ffff:127.0.0.1", "0.0.0.0", "224.0.0.1"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+    ],
 )
 def test_non_public_addresses(address: str) -> None:
     assert not is_public_address(address)
@@ -22,16 +33,30 @@ def test_public_addresses(address: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "ftp://example.com/a.mp3", "gopher://x", "javascript:alert(1)",
-            "http://", "http://[::1"]
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/a.mp3",
+        "gopher://x",
+        "javascript:alert(1)",
+        "http://",
+        "http://[::1",
+    ],
 )
 def test_rejected_urls(url: str) -> None:
     with pytest.raises(InvalidSourceUrl):
         check_url(url, allow_private=True)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/a.mp3", "http://0x7f000001/a.mp3",
-                                 "http://[::1]/a.mp3", "http://localhost/a.mp3"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/a.mp3",
+        "http://0x7f000001/a.mp3",
+        "http://[::1]/a.mp3",
+        "http://localhost/a.mp3",
+    ],
+)
 def test_loopback_refused_unless_allowed(url: str) -> None:
     with pytest.raises(InvalidSourceUrl):
         check_url(url, allow_private=False)

@@ -1,0 +1,48 @@
+"""The deployments podclip runs, defined once for both ``podclip serve`` and ``prefect.yaml``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from podclip.settings import Settings
+
+
+def runner_deployments(settings: Settings) -> list[Any]:
+    """RunnerDeployments for ``prefect.serve``: the episode flow and its schedules."""
+    from flows.drain import drain_queue
+    from flows.episode import process_episode
+
+    deployments = [
+        process_episode.to_deployment(
+            name="process-episode", tags=["podclip"], description="One job, source to clips."
+        ),
+        drain_queue.to_deployment(
+            name="drain-queue",
+            interval=timedelta(seconds=settings.queue.drain_interval_seconds),
+            tags=["podclip"],
+            description="Start a process-episode run for each queued job.",
+        ),
+    ]
+    try:
+        from flows.ingest import poll_feeds
+    except ImportError:
+        return deployments
+    feeds = getattr(settings, "feeds", None)
+    minutes = getattr(feeds, "poll_interval_minutes", 15)
+    deployments.append(
+        poll_feeds.to_deployment(
+            name="poll-feeds",
+            interval=timedelta(minutes=minutes),
+            tags=["podclip"],
+            description="Turn new episodes of registered feeds into jobs.",
+        )
+    )
+    return deployments
+
+
+def serve(settings: Settings) -> None:
+    """Serve every deployment from this process until interrupted (one-machine mode)."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*runner_deployments(settings), limit=max(2, settings.queue.claim_batch))
