@@ -202,11 +202,14 @@ def _download_with_ytdlp(
     }
     try:
         with yt_dlp.YoutubeDL(options) as ydl:
-            info = ydl.extract_info(url, download=True)
+            info = ydl.extract_info(url, download=False)
+            # yt-dlp opens its own connections: vet every media URL it chose before it does.
+            for media in info.get("requested_formats") or [info]:
+                if media.get("url"):
+                    check_url(str(media["url"]), allow_private=allow_private)
+            ydl.process_ie_result(info, download=True)
     except yt_dlp.utils.DownloadError as exc:
         raise DownloadFailed(f"Could not download media from {url}: {exc}", code=code) from exc
-    if info and info.get("webpage_url"):
-        check_url(str(info["webpage_url"]), allow_private=allow_private)
     files = sorted(out_dir.glob("media.*"))
     if not files:
         raise DownloadFailed(f"No media found at {url}.", code=code)
