@@ -12,6 +12,7 @@ def runner_deployments(settings: Settings) -> list[Any]:
     """RunnerDeployments for ``prefect.serve``: the episode flow and its schedules."""
     from flows.drain import drain_queue
     from flows.episode import process_episode
+    from flows.ingest import poll_feeds
 
     deployments = [
         process_episode.to_deployment(
@@ -24,12 +25,7 @@ def runner_deployments(settings: Settings) -> list[Any]:
             description="Start a process-episode run for each queued job.",
         ),
     ]
-    try:
-        from flows.ingest import poll_feeds
-    except ImportError:
-        return deployments
-    feeds = getattr(settings, "feeds", None)
-    minutes = getattr(feeds, "poll_interval_minutes", 15)
+    minutes = settings.feeds.poll_interval_minutes
     deployments.append(
         poll_feeds.to_deployment(
             name="poll-feeds",

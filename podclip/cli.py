@@ -15,10 +15,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from podclip.errors import PodclipError
+from podclip.feeds_cli import app as feeds_app
+from podclip.keys_cli import keys_app
 from podclip.runtime import prepare_environment
 from podclip.settings import Settings, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(keys_app, name="keys")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -93,6 +97,29 @@ def sql(
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
+
+
+@app.command("api")
+def api_command(
+    host: Annotated[str | None, typer.Option(help="Bind address (settings.api.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (settings.api.port).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+) -> None:
+    """Serve the job API (uvicorn, api.main:app) on loopback by default."""
+    import uvicorn
+
+    from store import ops
+
+    settings = get_settings()
+    settings.root.mkdir(parents=True, exist_ok=True)
+    ops.engine_for(settings.resolved_database_url)  # migrate once, before the workers start
+    uvicorn.run(
+        "api.main:app",
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        workers=workers or settings.api.workers,
+        proxy_headers=False,
+    )
 
 
 def _settings() -> Settings:

@@ -15,6 +15,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from podclip.feeds_settings import FeedSettings
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -127,6 +129,7 @@ class Settings(BaseSettings):
     render: RenderSettings = Field(default_factory=RenderSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    feeds: FeedSettings = Field(default_factory=FeedSettings)
 
     @property
     def root(self) -> Path:

@@ -50,6 +50,7 @@ MEDIA_EXTENSIONS = frozenset(
         ".mkv",
     }
 )
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"})
 
 
@@ -140,8 +141,9 @@ def _download_url(
             check_url(current, allow_private=allow_private)
             try:
                 with client.stream("GET", current) as response:
-                    if response.is_redirect:
-                        current = urljoin(current, response.headers["location"])
+                    location = response.headers.get("location")
+                    if response.status_code in REDIRECT_CODES and location:
+                        current = urljoin(current, location)
                         continue
                     if response.status_code >= 400:
                         raise DownloadFailed(
