@@ -50,6 +50,15 @@ def run(
     _run_source(source, show_name=show, clip_count=clips)
 
 
+@app.command()
+def serve() -> None:
+    """Serve process-episode, drain-queue (every few seconds) and poll-feeds from this process."""
+    settings = _settings()
+    from deployments.definitions import serve as serve_deployments
+
+    serve_deployments(settings)
+
+
 @app.command("clips")
 def clips_command(
     job_id: Annotated[str, typer.Argument(help="The job id printed by `podclip run`.")],
