@@ -37,8 +37,25 @@ def runner_deployments(settings: Settings) -> list[Any]:
     return deployments
 
 
+def ensure_concurrency_limits(settings: Settings) -> None:
+    """Create or update the global limits on transcription and rendering across workers."""
+    from prefect.client.orchestration import get_client
+
+    from tasks.render import RENDER_LIMIT
+    from tasks.transcribe import TRANSCRIPTION_LIMIT
+
+    with get_client(sync_client=True) as client:
+        client.upsert_global_concurrency_limit_by_name(
+            TRANSCRIPTION_LIMIT, settings.queue.transcription_concurrency
+        )
+        client.upsert_global_concurrency_limit_by_name(
+            RENDER_LIMIT, settings.queue.render_concurrency
+        )
+
+
 def serve(settings: Settings) -> None:
     """Serve every deployment from this process until interrupted (one-machine mode)."""
     from prefect import serve as prefect_serve
 
+    ensure_concurrency_limits(settings)
     prefect_serve(*runner_deployments(settings), limit=max(2, settings.queue.claim_batch))

@@ -9,17 +9,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from prefect import flow, get_run_logger
+from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
 
 from podclip.settings import get_settings
-from store import ops
+from store import locks, ops
 from store.clips import PublishBatch
 from tasks.audio import extract_audio
 from tasks.fetch import download_media
 from tasks.moments import plan_clips, score_moments, scoring_options
 from tasks.publish import publish_clips
 from tasks.render import DEFAULT_PRESET, render_clip
-from tasks.transcribe import transcribe_audio
+from tasks.transcribe import TRANSCRIPTION_LIMIT, transcribe_audio
 
 
 @flow(name="process-episode", log_prints=False)
@@ -50,9 +51,16 @@ def process_episode(job_id: str) -> str:
 
         ops.set_status(engine, job_id, "transcribing")
         opts = settings.transcribe
-        transcript = transcribe_audio(
-            audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
-        )
+        # Two runs of the same episode at once: the second waits here, then hits the cache.
+        lock_key = f"transcribe:{source.sha256}:{opts.model_id}:{opts.beam_size}:{opts.batch_size}"
+        lease = settings.queue.lock_lease_seconds
+        with (
+            locks.held(engine, lock_key, lease_seconds=lease),
+            concurrency(TRANSCRIPTION_LIMIT, occupy=1, lease_duration=lease),
+        ):
+            transcript = transcribe_audio(
+                audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
+            )
 
         ops.set_status(engine, job_id, "clipping")
         from scoring import MODEL_VERSION

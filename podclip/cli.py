@@ -189,9 +189,11 @@ def _run_source(
 
 
 def _process(job_id: str, outcome: dict[str, BaseException]) -> None:
+    from deployments.definitions import ensure_concurrency_limits
     from flows.episode import process_episode
 
     try:
+        ensure_concurrency_limits(get_settings())
         process_episode(job_id)
     except BaseException as exc:  # reported by the caller from the job row
         outcome["error"] = exc

@@ -77,6 +77,8 @@ class QueueSettings(BaseModel):
     claim_batch: int = 10
     stale_after_seconds: float = 900.0
     deployment: str = "process-episode/process-episode"
+    lock_lease_seconds: float = 60.0
+    # Prefect global concurrency limits, across every worker (created by `podclip serve`).
     transcription_concurrency: int = 1
     render_concurrency: int = 2
 

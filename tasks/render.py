@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import task
+from prefect.concurrency.sync import concurrency
 
 from podclip.errors import RenderFailed
 from podclip.records import AudioTrack, RenderedClip, SourceMedia
@@ -23,6 +24,7 @@ from tasks.ffmpeg import input_args, probe, run_ffmpeg
 from tasks.keys import content_key, key_from
 
 RENDER_VERSION = "1"
+RENDER_LIMIT = "podclip-render"
 FONTS_DIR = Path("/usr/share/fonts/truetype/dejavu")
 BACKGROUND = "0x14161C"
 WAVE_COLOUR = "0xF5C542"
@@ -97,7 +99,11 @@ def render_clip(
         [(w.start, w.end, w.text) for w in words],
     )
     key = f"renders/{digest[:2]}/{digest}/{preset}.mp4"
-    with _render_slots(settings.render.concurrency):
+    lease = settings.queue.lock_lease_seconds
+    with (
+        _render_slots(settings.render.concurrency),
+        concurrency(RENDER_LIMIT, occupy=1, lease_duration=lease),
+    ):
         if not store.exists(key):
             _render_to_store(
                 store,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 TRANSCRIBE_VERSION = "1"
+TRANSCRIPTION_LIMIT = "podclip-transcription"
 _model_lock = threading.Lock()
 
 
