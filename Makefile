@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-RUN    := data/run
 PREFECT_PORT ?= 4200
+API_PORT ?= 8000
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
@@ -43,19 +43,11 @@ bench: install  ## pipeline and scoring benchmarks; results in benchmarks/*.json
 sample:  ## regenerate the bundled sample episode (needs Debian's espeak-ng)
 	$(BIN)/python scripts/make_sample.py
 
-up: install  ## start the Prefect server with its UI on 127.0.0.1:$(PREFECT_PORT)
-	@mkdir -p $(RUN)
-	@if [ -f $(RUN)/prefect.pid ] && kill -0 $$(cat $(RUN)/prefect.pid) 2>/dev/null; then \
-		echo "Prefect server already running (pid $$(cat $(RUN)/prefect.pid))"; \
-	else \
-		nohup $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) \
-			> $(RUN)/prefect.log 2>&1 & echo $$! > $(RUN)/prefect.pid; \
-		echo "Prefect UI: http://127.0.0.1:$(PREFECT_PORT) (log: $(RUN)/prefect.log)"; \
-	fi
+up: install  ## Prefect server + UI (127.0.0.1:4200), `podclip serve` and the API (127.0.0.1:8000)
+	PREFECT_PORT=$(PREFECT_PORT) API_PORT=$(API_PORT) scripts/stack.sh up
 
 down:  ## stop what `make up` started
-	@if [ -f $(RUN)/prefect.pid ]; then kill $$(cat $(RUN)/prefect.pid) 2>/dev/null || true; \
-		rm -f $(RUN)/prefect.pid; echo "stopped"; else echo "nothing running"; fi
+	scripts/stack.sh down
 
 clean:
 	rm -rf data/work .pytest_cache .ruff_cache .mypy_cache
