@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import socket
 from datetime import timedelta
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run
 
 from podclip.settings import get_settings
@@ -53,22 +55,38 @@ def drain_queue(limit: int | None = None) -> list[str]:
 
 
 def requeue_dead_claims() -> list[str]:
-    """Release claims whose flow run ended without finishing the job, or that went silent."""
+    """Release claims whose run ended without finishing the job, stopped beating, or never began.
+
+    A finished, crashed or cancelled run is dead at once; a running one once its heartbeat is
+    older than ``stale_after_seconds``; one not yet started once the claim is older than
+    ``start_grace_seconds`` (its serving process may have died before starting it).
+    """
     settings = get_settings()
     engine = ops.engine_for(settings.resolved_database_url)
     stale_after = timedelta(seconds=settings.queue.stale_after_seconds)
+    start_grace = timedelta(seconds=settings.queue.start_grace_seconds)
     requeued = []
     with get_client(sync_client=True) as client:
         for job_id, flow_run_id, last_progress in queue.claimed_unfinished(engine):
-            state = None
-            if flow_run_id:
-                try:
-                    run = client.read_flow_run(flow_run_id)
-                    state = run.state.type.value if run.state else None
-                except Exception:  # an unknown run id is treated as dead
-                    state = "CRASHED"
-            if state in DEAD_STATES or queue.is_stale(last_progress, stale_after):
-                reason = f"flow run {flow_run_id} is {state}" if state else "no progress"
-                if queue.requeue(engine, job_id, reason=reason):
-                    requeued.append(job_id)
+            state = _run_state(client, flow_run_id)
+            if state in DEAD_STATES:
+                reason = f"flow run {flow_run_id} is {state}"
+            elif state == "RUNNING" and queue.is_stale(last_progress, stale_after):
+                reason = f"flow run {flow_run_id} stopped beating"
+            elif state != "RUNNING" and queue.is_stale(last_progress, start_grace):
+                reason = f"flow run {flow_run_id} never started ({state})"
+            else:
+                continue
+            if queue.requeue(engine, job_id, reason=reason):
+                requeued.append(job_id)
     return requeued
+
+
+def _run_state(client: Any, flow_run_id: str | None) -> str | None:
+    if not flow_run_id:
+        return None
+    try:
+        run = client.read_flow_run(flow_run_id)
+    except ObjectNotFound:
+        return "CRASHED"
+    return run.state.type.value if run.state else None

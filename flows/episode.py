@@ -6,14 +6,19 @@ It only sequences stages and moves the job's status; every stage is a cached tas
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
+from sqlalchemy import Engine
 
 from podclip.settings import get_settings
-from store import locks, ops
+from store import locks, ops, queue
 from store.clips import PublishBatch
 from tasks.audio import extract_audio
 from tasks.fetch import download_media
@@ -30,9 +35,16 @@ def process_episode(job_id: str) -> str:
     engine = ops.engine_for(settings.resolved_database_url)
     job = ops.get_job(engine, job_id)
     logger = get_run_logger()
-    if job.is_terminal:
+    if job.is_terminal and not _operator_retry(engine, job):
         logger.info("job %s is already %s", job_id, job.status)
         return job.status
+    with _heartbeat(engine, job_id, settings.queue.stale_after_seconds / 4):
+        return _run_stages(engine, job, logger)
+
+
+def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
+    settings = get_settings()
+    job_id = job.id
     try:
         ops.set_status(
             engine, job_id, "downloading", started_at=ops.utcnow(), flow_run_id=str(flow_run.id)
@@ -56,7 +68,7 @@ def process_episode(job_id: str) -> str:
         lease = settings.queue.lock_lease_seconds
         with (
             locks.held(engine, lock_key, lease_seconds=lease),
-            concurrency(TRANSCRIPTION_LIMIT, occupy=1, lease_duration=lease),
+            concurrency(TRANSCRIPTION_LIMIT, occupy=1, lease_duration=max(60.0, lease)),
         ):
             transcript = transcribe_audio(
                 audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
@@ -101,3 +113,28 @@ def process_episode(job_id: str) -> str:
         ops.fail_job(engine, job_id, exc)
         raise
     return ops.get_job(engine, job_id).status
+
+
+def _operator_retry(engine: Engine, job: ops.Job) -> bool:
+    """A retry of the very flow run that failed the job reopens it; nothing else does."""
+    if job.status != "failed" or flow_run.run_count < 2:
+        return False
+    return queue.reopen_for_retry(engine, job.id, str(flow_run.id))
+
+
+@contextmanager
+def _heartbeat(engine: Engine, job_id: str, every_seconds: float) -> Iterator[None]:
+    """Beat while the stages run, so the drainer can tell a slow run from a dead one."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every_seconds):
+            queue.heartbeat(engine, job_id)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)

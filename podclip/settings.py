@@ -75,8 +75,12 @@ class QueueSettings(BaseModel):
 
     drain_interval_seconds: float = 5.0
     claim_batch: int = 10
-    stale_after_seconds: float = 900.0
+    # A running flow run beats every stale_after/4 s; one silent this long is taken for dead.
+    stale_after_seconds: float = 120.0
+    # A claimed run that has not started after this long is started again.
+    start_grace_seconds: float = 600.0
     deployment: str = "process-episode/process-episode"
+    # Lease of per-episode stage locks and Prefect concurrency slots (Prefect's minimum: 60 s).
     lock_lease_seconds: float = 60.0
     # Prefect global concurrency limits, across every worker (created by `podclip serve`).
     transcription_concurrency: int = 1

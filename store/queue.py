@@ -25,6 +25,9 @@ _jobs = Table(
     Column("claimed_by", String(200)),
     Column("attempts", Integer),
     Column("flow_run_id", String(64)),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("error_code", String(64)),
+    Column("error_message", String),
 )
 
 
@@ -69,6 +72,16 @@ def claimed_unfinished(engine: Engine) -> list[tuple[str, str | None, datetime]]
     return [(str(r.id), r.flow_run_id, max(r.updated_at, r.claimed_at)) for r in rows]
 
 
+def heartbeat(engine: Engine, job_id: str) -> None:
+    """Mark the job's run alive (a run that stops beating is taken for dead)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(_jobs)
+            .where(_jobs.c.id == job_id, _jobs.c.status.not_in(TERMINAL))
+            .values(updated_at=utcnow())
+        )
+
+
 def requeue(engine: Engine, job_id: str, *, reason: str) -> bool:
     """Release a dead claim so the next drain starts the job again (finished stages are cached)."""
     from store.ops import set_status
@@ -92,3 +105,38 @@ def _aware(value: datetime) -> datetime:
     from datetime import UTC
 
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def reopen_for_retry(engine: Engine, job_id: str, flow_run_id: str) -> bool:
+    """Reopen a job that ``flow_run_id`` failed, because an operator retried that very run."""
+    from sqlalchemy import insert
+
+    from store.ops_schema import job_events
+
+    now = utcnow()
+    with engine.begin() as conn:
+        reopened = conn.execute(
+            update(_jobs)
+            .where(
+                _jobs.c.id == job_id,
+                _jobs.c.status == "failed",
+                _jobs.c.flow_run_id == flow_run_id,
+            )
+            .values(
+                status="queued",
+                updated_at=now,
+                completed_at=None,
+                error_code=None,
+                error_message=None,
+            )
+        ).rowcount
+        if reopened:
+            conn.execute(
+                insert(job_events).values(
+                    job_id=job_id,
+                    status="queued",
+                    created_at=now,
+                    message=f"reopened: flow run {flow_run_id} retried by an operator",
+                )
+            )
+    return bool(reopened)

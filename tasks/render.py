@@ -102,7 +102,7 @@ def render_clip(
     lease = settings.queue.lock_lease_seconds
     with (
         _render_slots(settings.render.concurrency),
-        concurrency(RENDER_LIMIT, occupy=1, lease_duration=lease),
+        concurrency(RENDER_LIMIT, occupy=1, lease_duration=max(60.0, lease)),
     ):
         if not store.exists(key):
             _render_to_store(
