@@ -49,7 +49,7 @@ def drain_queue(limit: int | None = None) -> list[str]:
             as_subflow=False,
             flow_run_name=f"{job_id}-{attempt}",
         )
-        queue.record_dispatch(engine, job_id, str(run.id))
+        queue.record_dispatch(engine, job_id, str(run.id))  # type: ignore[union-attr]
         started.append(job_id)
     return started
 

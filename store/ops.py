@@ -3,12 +3,18 @@
 SQLite in WAL mode by default, any SQLAlchemy URL at scale. Status changes go through
 :func:`set_status`, which refuses to touch a job that is already terminal, so a late or
 repeated stage can never move a finished job.
+
+Jobs carry an ``environment``: ``live`` jobs are the pipeline's queue, ``test`` jobs belong to
+sandbox API keys and are never processed (drainers ask :func:`queued_jobs` for ``live`` only).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +22,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from podclip.errors import JobNotFound, PodclipError
@@ -25,6 +31,7 @@ from store.ops_schema import job_events, jobs
 
 STATUSES = ("queued", "downloading", "transcribing", "clipping", "rendering", "complete", "failed")
 TERMINAL = frozenset({"complete", "failed"})
+ENVIRONMENTS = ("live", "test")
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every one we store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One engine per database URL per process, migrated on first use."""
@@ -79,16 +91,107 @@ def engine_for(url: str) -> Engine:
     if is_sqlite:
         _make_sqlite_dir(url)
         event.listen(engine, "connect", _sqlite_pragmas)
-    migrate.upgrade_ops(engine)
+    _migrate_locked(engine, url)
     return engine
+
+
+@lru_cache(maxsize=8)
+def write_engine_for(url: str) -> Engine:
+    """An engine whose transactions take the database's write lock when they begin.
+
+    SQLite's default deferred ``BEGIN`` lets two processes read the same rows and then race to
+    write; ``BEGIN IMMEDIATE`` makes them queue instead, which is what the API's rate-limit
+    windows and idempotency claims need to stay exact across workers. SQLite itself queues a
+    busy writer by sleeping and retrying (1, 2, 5, 10 ... 100 ms), which under a steady stream
+    of short write transactions from several processes costs tens of milliseconds each; so the
+    engine's transactions first queue on an OS file lock (``<db>.write.lock``, released when
+    the connection goes back to the pool), which wakes the next writer the moment the last one
+    is done. Other databases get the ordinary engine; callers lock rows ``FOR UPDATE``.
+    """
+    base = engine_for(url)
+    path = _sqlite_path(url) if url.startswith("sqlite") else None
+    if path is None:
+        return base
+    engine = create_engine(url, connect_args={"timeout": 30})
+    lock = _WriteLock(f"{path}.write.lock")
+
+    def _connect(dbapi_conn: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_conn, record)
+        # Hand transaction control to SQLAlchemy's begin event below.
+        dbapi_conn.isolation_level = None
+
+    def _begin(conn: Connection) -> None:
+        lock.acquire()
+        conn.info[_HOLDS_WRITE_LOCK] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            conn.info.pop(_HOLDS_WRITE_LOCK, None)
+            lock.release()
+            raise
+
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        # After COMMIT or ROLLBACK: the pool resets the connection before checking it in.
+        if record.info.pop(_HOLDS_WRITE_LOCK, False):
+            lock.release()
+
+    event.listen(engine, "connect", _connect)
+    event.listen(engine, "begin", _begin)
+    event.listen(engine, "checkin", _checkin)
+    return engine
+
+
+_HOLDS_WRITE_LOCK = "podclip_holds_write_lock"
+
+
+class _WriteLock:
+    """One writer at a time across threads (a lock) and processes (``flock`` on a file)."""
+
+    def __init__(self, path: str) -> None:
+        self._threads = threading.Lock()
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self) -> None:
+        self._threads.acquire()
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
+def _sqlite_path(url: str) -> str | None:
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return path if path and path != ":memory:" else None
 
 
 def _make_sqlite_dir(url: str) -> None:
     from pathlib import Path
 
-    path = url.split("///", 1)[-1]
-    if path and path != ":memory:":
+    path = _sqlite_path(url)
+    if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _migrate_locked(engine: Engine, url: str) -> None:
+    """Migrate under an exclusive file lock, so two processes starting at once (two API workers,
+    the API beside the pipeline) never run the same migration twice."""
+    path = _sqlite_path(url) if url.startswith("sqlite") else None
+    if path is None:
+        migrate.upgrade_ops(engine)
+        return
+    with open(f"{path}.migrate.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            migrate.upgrade_ops(engine)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -115,28 +218,62 @@ def create_job(
     job_id: str | None = None,
 ) -> Job:
     """Insert a queued job and its first event; return it."""
+    with engine.begin() as conn:
+        job_id = insert_job(
+            conn,
+            source_type=source_type,
+            source_url=source_url,
+            source=source,
+            options=options,
+            environment=environment,
+            show_name=show_name,
+            guest_name=guest_name,
+            title=title,
+            job_id=job_id,
+        )
+    return get_job(engine, job_id)
+
+
+def insert_job(
+    conn: Connection,
+    *,
+    source_type: str,
+    source_url: str,
+    source: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    environment: str = "live",
+    show_name: str | None = None,
+    guest_name: str | None = None,
+    title: str | None = None,
+    job_id: str | None = None,
+) -> str:
+    """Insert a queued job and its first event inside the caller's transaction; return its id.
+
+    For writes that must commit together with the job (an idempotency claim, for one).
+    """
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"unknown environment {environment!r}")
     now = utcnow()
     job_id = job_id or new_job_id()
     source_dict = dict(source or {"type": source_type, "url": source_url})
-    with engine.begin() as conn:
-        conn.execute(
-            insert(jobs).values(
-                id=job_id,
-                status="queued",
-                source_type=source_type,
-                source_url=source_url,
-                source_json=json.dumps(source_dict),
-                options_json=json.dumps(dict(options or {})),
-                environment=environment,
-                show_name=show_name,
-                guest_name=guest_name,
-                title=title,
-                created_at=now,
-                updated_at=now,
-            )
+    conn.execute(
+        insert(jobs).values(
+            id=job_id,
+            status="queued",
+            source_type=source_type,
+            source_url=source_url,
+            source_json=json.dumps(source_dict),
+            options_json=json.dumps(dict(options or {})),
+            environment=environment,
+            show_name=show_name,
+            guest_name=guest_name,
+            title=title,
+            created_at=now,
+            updated_at=now,
         )
-        _add_event(conn, job_id, "queued", "job created", now)
-    return get_job(engine, job_id)
+    )
+    _add_event(conn, job_id, "queued", "job created", now)
+    return job_id
 
 
 def get_job(engine: Engine, job_id: str) -> Job:
@@ -148,14 +285,30 @@ def get_job(engine: Engine, job_id: str) -> Job:
     return _job_from_row(row)
 
 
-def list_jobs(engine: Engine, *, limit: int = 20, starting_after: str | None = None) -> list[Job]:
-    """Newest first; ``starting_after`` is the id of the last job of the previous page."""
+def list_jobs(
+    engine: Engine,
+    *,
+    limit: int = 20,
+    starting_after: str | None = None,
+    environment: str | None = None,
+    status: str | None = None,
+) -> list[Job]:
+    """Newest first; ``starting_after`` is the id of the last job of the previous page.
+
+    ``environment`` and ``status`` filter (``None``: all); a cursor outside the filter is
+    :class:`JobNotFound`, as if it did not exist.
+    """
     query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+    if environment is not None:
+        query = query.where(jobs.c.environment == environment)
+    if status is not None:
+        query = query.where(jobs.c.status == status)
     with engine.connect() as conn:
         if starting_after is not None:
-            cursor = conn.execute(
-                select(jobs.c.created_at, jobs.c.id).where(jobs.c.id == starting_after)
-            ).first()
+            cursor_query = select(jobs.c.created_at, jobs.c.id).where(jobs.c.id == starting_after)
+            if environment is not None:
+                cursor_query = cursor_query.where(jobs.c.environment == environment)
+            cursor = conn.execute(cursor_query).first()
             if cursor is None:
                 raise JobNotFound(f"No job with id {starting_after!r}.")
             query = query.where(
@@ -166,25 +319,66 @@ def list_jobs(engine: Engine, *, limit: int = 20, starting_after: str | None = N
     return [_job_from_row(r) for r in rows]
 
 
+def queued_jobs(engine: Engine, *, environment: str = "live", limit: int = 10) -> list[Job]:
+    """Queued jobs of one environment, oldest first: what a queue drainer should start.
+
+    Sandbox (``test``) jobs are never processed, so drainers keep the default ``live``.
+    """
+    query = (
+        select(jobs)
+        .where(jobs.c.status == "queued", jobs.c.environment == environment)
+        .order_by(jobs.c.created_at, jobs.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [_job_from_row(r) for r in rows]
+
+
+def count_jobs(engine: Engine, *, environment: str | None = None) -> int:
+    """How many jobs (of one environment, or all)."""
+    query = select(func.count()).select_from(jobs)
+    if environment is not None:
+        query = query.where(jobs.c.environment == environment)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def minutes_processed(engine: Engine, *, environment: str = "live") -> float:
+    """Minutes of source audio in the environment's complete jobs."""
+    query = select(func.coalesce(func.sum(jobs.c.duration_seconds), 0.0)).where(
+        jobs.c.environment == environment, jobs.c.status == "complete"
+    )
+    with engine.connect() as conn:
+        total = conn.execute(query).scalar_one()
+    return float(total) / 60.0
+
+
 def set_status(
     engine: Engine,
     job_id: str,
     status: str,
     *,
     message: str | None = None,
+    expected: str | None = None,
     **fields: Any,
 ) -> bool:
-    """Move a non-terminal job to ``status``; return False if it was already terminal."""
+    """Move a non-terminal job to ``status``; return False if it was already terminal.
+
+    With ``expected``, move it only from that status (compare-and-set), so two processes
+    advancing the same job record each transition once.
+    """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     now = utcnow()
     values: dict[str, Any] = {"status": status, "updated_at": now, **fields}
     if status in TERMINAL:
         values["completed_at"] = now
+    condition = [jobs.c.id == job_id, jobs.c.status.not_in(TERMINAL)]
+    if expected is not None:
+        condition.append(jobs.c.status == expected)
     with engine.begin() as conn:
-        result = conn.execute(
-            update(jobs).where(jobs.c.id == job_id, jobs.c.status.not_in(TERMINAL)).values(**values)
-        )
+        result = conn.execute(update(jobs).where(*condition).values(**values))
         if result.rowcount == 0:
             return False
         _add_event(conn, job_id, status, message, now)

@@ -1,0 +1,45 @@
+"""Clip media, trailers and exports behind signed, expiring links (no API key: browsers play them).
+
+``FileResponse`` answers ``Range`` requests with 206, so players can seek.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+
+from api.deps import LinksDep
+from api.errors import ApiError
+from api.schemas import ErrorEnvelope
+from store.signing import InvalidToken
+
+router = APIRouter(tags=["media"])
+
+
+@router.get(
+    "/media/{token}",
+    response_class=FileResponse,
+    summary="Download signed media",
+    responses={
+        200: {"content": {"video/mp4": {}, "application/zip": {}}, "description": "The file."},
+        206: {"content": {"video/mp4": {}}, "description": "The requested byte range."},
+        404: {"model": ErrorEnvelope, "description": "Unknown, forged or expired link."},
+    },
+)
+def get_media(token: Annotated[str, PathParam(max_length=4096)], links: LinksDep) -> FileResponse:
+    """The file a signed link names, if the link is genuine and unexpired."""
+    try:
+        found = links.resolve(token)
+    except InvalidToken as exc:
+        raise ApiError(404, "not_found", exc.message, param="token") from None
+    media_type = "application/zip" if found.path.suffix == ".zip" else "video/mp4"
+    return FileResponse(
+        found.path,
+        media_type=media_type,
+        filename=found.filename,
+        content_disposition_type="attachment" if found.download else "inline",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
