@@ -21,6 +21,7 @@ from podclip.settings import get_settings
 from store import locks, ops, queue
 from store.clips import PublishBatch
 from tasks.audio import extract_audio
+from tasks.feeds import resolve_newest_episode
 from tasks.fetch import download_media
 from tasks.moments import plan_clips, score_moments, scoring_options
 from tasks.publish import publish_clips
@@ -52,7 +53,12 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
         fetch = download_media.with_options(
             cache_expiration=timedelta(hours=settings.fetch.url_cache_hours)
         )
-        source = fetch(job.source_url)
+        source_url = job.source_url
+        if job.source_type == "rss_feed_url":
+            episode = resolve_newest_episode(job.source_url)
+            source_url = episode.enclosure_url
+            ops.update_job(engine, job_id, title=job.title or episode.title)
+        source = fetch(source_url)
         audio = extract_audio(source)
         ops.update_job(
             engine,

@@ -136,3 +136,16 @@ def _item(episode: feed_io.Episode) -> feed_store.FeedItem:
         title=episode.title,
         published_at=episode.published_at,
     )
+
+
+@task(
+    name="resolve_newest_episode",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=retry_unless_permanent,
+)
+def resolve_newest_episode(feed_url: str) -> feed_io.Episode:
+    """The newest audio/video episode of the feed an ``rss_feed_url`` job names."""
+    return feed_io.newest_episode(feed_url)
