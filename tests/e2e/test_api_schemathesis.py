@@ -68,6 +68,10 @@ OPERATIONS = [
     ("GET", "/v1/jobs/{job_id}/clips"),
     ("POST", "/v1/jobs/{job_id}/export"),
     ("GET", "/v1/account"),
+    ("POST", "/v1/feeds"),
+    ("GET", "/v1/feeds"),
+    ("GET", "/v1/feeds/{feed_id}"),
+    ("DELETE", "/v1/feeds/{feed_id}"),
     ("GET", "/v1/media/{token}"),
     ("GET", "/healthz"),
 ]
