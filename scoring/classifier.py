@@ -1,0 +1,162 @@
+"""The moment classifier: MiniLM sentence embeddings + cue features -> trained head.
+
+The head's weights live in `scoring/weights/head.npz` with a JSON sidecar (`head.json`) that
+records the training data hash and settings. `MODEL_VERSION` names the embedder and the first
+ten hex digits of the head's content hash, so any retrain that changes a weight changes it.
+The embedder and head load once per process (`load_classifier` is an lru_cache loader).
+
+Speaker alternation cannot be learned from the training texts (they carry no speaker turns),
+so it enters as a fixed, documented prior: among the moment types, the host-guest-debate
+logit rises by `DEBATE_TURN_BONUS` times the share of sentence pairs where a known speaker
+changes. The prior only moves probability between moment types; `p(none)` stays what the
+head said, so busy crosstalk does not look more shareable just for having many turns.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from scoring.cues import CUE_NAMES, sentence_cues
+from scoring.embedder import Embedder, load_embedder, set_torch_threads
+from scoring.features import Array, SentenceTable, make_table, span_features
+from scoring.head import Head, load_head, softmax
+from scoring.labels import LABELS, NONE_LABEL
+from scoring.text import split_sentences
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+HEAD_PATH = WEIGHTS_DIR / "head.npz"
+SIDECAR_PATH = WEIGHTS_DIR / "head.json"
+MODEL_PREFIX = "minilm-l6-head-"
+DEBATE_TURN_BONUS = 1.5
+
+EmbedFn = Callable[[Sequence[str]], Array]
+
+
+class ModelNotTrainedError(RuntimeError):
+    """The head's weights are missing: run `python -m scoring.train`."""
+
+
+@functools.lru_cache(maxsize=1)
+def load_committed_head() -> Head | None:
+    """The committed head, or None before the first training run."""
+    if not HEAD_PATH.exists():
+        return None
+    return load_head(HEAD_PATH)
+
+
+def model_version(head: Head | None) -> str:
+    """`minilm-l6-head-<first 10 hex of the head's content hash>`."""
+    return MODEL_PREFIX + (head.content_hash()[:10] if head else "untrained")
+
+
+def read_sidecar() -> dict[str, Any]:
+    """The training record next to the weights (empty before the first training run)."""
+    if not SIDECAR_PATH.exists():
+        return {}
+    data: dict[str, Any] = json.loads(SIDECAR_PATH.read_text(encoding="utf-8"))
+    return data
+
+
+MODEL_VERSION: str = model_version(load_committed_head())
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A loaded embedder and head."""
+
+    embedder: Embedder
+    head: Head
+    version: str
+
+    def embed(self, sentences: Sequence[str]) -> Array:
+        """Unit sentence embeddings, one row per input."""
+        return self.embedder.embed(sentences)
+
+    def proba(self, features: Array) -> Array:
+        """Type distribution (columns in `LABELS` order) for feature rows."""
+        return predict_proba(self.head, features)
+
+
+def predict_proba(head: Head, features: Array) -> Array:
+    """Head probabilities with the speaker-turn prior for debates applied."""
+    if head.labels != LABELS:
+        raise ValueError(f"head labels {head.labels} do not match {LABELS}")
+    logits = head.logits(features).astype(np.float64)
+    probs = softmax(logits).astype(np.float64)
+    turns = features[:, -1].astype(np.float64)
+    if not np.any(turns > 0):
+        return probs.astype(np.float32)
+    none = LABELS.index(NONE_LABEL)
+    types = [i for i in range(len(LABELS)) if i != none]
+    type_logits = logits[:, types]
+    type_logits[:, types.index(LABELS.index("host_guest_debate"))] += DEBATE_TURN_BONUS * turns
+    out = np.empty_like(probs)
+    out[:, types] = softmax(type_logits) * (1.0 - probs[:, [none]])
+    out[:, none] = probs[:, none]
+    return out.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def load_classifier() -> Classifier:
+    """Load MiniLM and the committed head once per process."""
+    head = load_committed_head()
+    if head is None:
+        raise ModelNotTrainedError(f"no head at {HEAD_PATH}; run `python -m scoring.train`")
+    logger.info("moment classifier %s", MODEL_VERSION)
+    return Classifier(load_embedder(), head, MODEL_VERSION)
+
+
+def get_classifier(torch_threads: int | None = None) -> Classifier:
+    """The process-wide classifier, with torch limited to `torch_threads` (default: all cores)."""
+    set_torch_threads(torch_threads)
+    return load_classifier()
+
+
+def embed_unique(texts: Sequence[str], embed: EmbedFn) -> Array:
+    """Embed each distinct string once and scatter back to input order."""
+    unique = list(dict.fromkeys(texts))
+    vectors = embed(unique)
+    row = {t: i for i, t in enumerate(unique)}
+    return vectors[[row[t] for t in texts]] if texts else vectors
+
+
+def text_table(texts: Sequence[str], embed: EmbedFn) -> tuple[SentenceTable, list[tuple[int, int]]]:
+    """One sentence table over many texts, with each text's row span."""
+    sentences: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for text in texts:
+        parts = split_sentences(text) or [text]
+        spans.append((len(sentences), len(sentences) + len(parts)))
+        sentences.extend(parts)
+    cue_cache = {s: sentence_cues(s) for s in dict.fromkeys(sentences)}
+    table = make_table(
+        embed_unique(sentences, embed), [cue_cache[s] for s in sentences], [None] * len(sentences)
+    )
+    return table, spans
+
+
+def text_features(texts: Sequence[str], embed: EmbedFn) -> Array:
+    """Head input rows for plain texts (split into sentences, embedded, averaged)."""
+    table, spans = text_table(texts, embed)
+    return span_features(table, spans)
+
+
+def n_cue_features() -> int:
+    """How many trailing feature columns are cues (the rest is the embedding)."""
+    return len(CUE_NAMES)
+
+
+def labels_of(probabilities: npt.NDArray[np.floating]) -> list[str]:
+    """Argmax label per row."""
+    return [LABELS[i] for i in np.argmax(probabilities, axis=1)]

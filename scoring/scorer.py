@@ -1,0 +1,176 @@
+"""Score every candidate window of an episode in one pass over its sentences.
+
+Windows overlap heavily, so each distinct sentence is embedded once (batched, sorted by
+length), each window is the mean of its sentence embeddings, and the head runs on all windows
+as one matrix. Per-sentence type probabilities (the head applied to single sentences) pick the
+hook and pull quote and feed the opening line's hook strength.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.classifier import Classifier, embed_unique, get_classifier
+from scoring.cues import sentence_cues
+from scoring.explain import explain_span, line_strength, quotability
+from scoring.features import make_table, span_features
+from scoring.labels import CATEGORY_BY_TYPE, LABELS, MOMENT_TYPES, NONE_LABEL
+from scoring.options import ScoringOptions, length_bounds
+from scoring.select import select_moments
+from scoring.shareability import (
+    calibrate,
+    hook_strength,
+    length_fit,
+    raw_score,
+    self_containedness_rows,
+)
+from scoring.text import ends_question, opener_penalty
+from scoring.types import ScoredMoment, Segment, Window
+from scoring.windows import build_windows
+
+logger = logging.getLogger(__name__)
+
+_NONE = LABELS.index(NONE_LABEL)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The distinct sentences of a set of windows, and each window's row span."""
+
+    texts: list[str]
+    speakers: list[str | None]
+    spans: list[tuple[int, int]]
+
+
+def _collect_rows(windows: Sequence[Window]) -> _Rows:
+    """Order sentences by time so windows from `build_windows` are contiguous row spans."""
+    timed: dict[tuple[float, str], str | None] = {}
+    for w in windows:
+        if len(w.sentence_starts) == len(w.sentences):
+            speakers_w = w.speakers if len(w.speakers) == len(w.sentences) else _pad(w)
+            keys_w = zip(w.sentence_starts, w.sentences, strict=True)
+            timed.update(zip(keys_w, speakers_w, strict=True))
+    keys = sorted(timed)
+    row_of = {key: i for i, key in enumerate(keys)}
+    texts = [text for _, text in keys]
+    speakers = [timed[key] for key in keys]
+    spans: list[tuple[int, int]] = []
+    for w in windows:
+        n = len(w.sentences)
+        if n and len(w.sentence_starts) == n:
+            # Keys are distinct and sorted, so matching first, last and count means the
+            # window is exactly the rows in between.
+            a = row_of[(w.sentence_starts[0], w.sentences[0])]
+            b = row_of[(w.sentence_starts[-1], w.sentences[-1])]
+            if b - a + 1 == n:
+                spans.append((a, b + 1))
+                continue
+        # Hand-made or unordered window: give it rows of its own (embeddings still shared).
+        first = len(texts)
+        sentences = w.sentences or (w.text,)
+        texts.extend(sentences)
+        speakers.extend(_speaker(w, i) for i in range(len(sentences)))
+        spans.append((first, len(texts)))
+    return _Rows(texts, speakers, spans)
+
+
+def _speaker(w: Window, i: int) -> str | None:
+    return w.speakers[i] if i < len(w.speakers) else None
+
+
+def _pad(w: Window) -> tuple[str | None, ...]:
+    return tuple(_speaker(w, i) for i in range(len(w.sentences)))
+
+
+def score_windows(
+    windows: Sequence[Window], options: ScoringOptions = ScoringOptions()
+) -> list[ScoredMoment]:
+    """Classify and score every window (returned in input order, unsorted)."""
+    if not windows:
+        return []
+    return score_with(get_classifier(options.torch_threads), windows, options)
+
+
+def score_with(
+    classifier: Classifier, windows: Sequence[Window], options: ScoringOptions
+) -> list[ScoredMoment]:
+    """`score_windows` with an explicit classifier (tests and benchmarks pass their own)."""
+    rows = _collect_rows(windows)
+    cue_cache = {t: sentence_cues(t) for t in dict.fromkeys(rows.texts)}
+    cues = [cue_cache[t] for t in rows.texts]
+    table = make_table(embed_unique(rows.texts, classifier.embed), cues, rows.speakers)
+
+    probs = classifier.proba(span_features(table, rows.spans))
+    sentence_probs = classifier.proba(
+        span_features(table, [(i, i + 1) for i in range(len(rows.texts))])
+    )
+    # Everything per sentence is computed once; windows index into these rows.
+    strength = line_strength(rows.texts, cues, sentence_probs)
+    quotes = quotability(rows.texts, cues, sentence_probs)
+    hooks = np.asarray(
+        [
+            hook_strength(t, c, float(p[_NONE]))
+            for t, c, p in zip(rows.texts, cues, sentence_probs, strict=True)
+        ]
+    )
+    penalty = np.asarray([opener_penalty(t) for t in rows.texts])
+    question = np.asarray([ends_question(t) for t in rows.texts], dtype=np.float64)
+
+    starts = np.asarray([a for a, _ in rows.spans])
+    lasts = np.asarray([b - 1 for _, b in rows.spans])
+    durations = np.asarray([w.duration for w in windows], dtype=np.float64)
+    episode_s = max(w.end for w in windows) - min(w.start for w in windows)
+    bounds = length_bounds(options, episode_s)
+    self_contained = self_containedness_rows(penalty[starts], question[lasts])
+    raw = raw_score(probs[:, _NONE], hooks[starts], self_contained, length_fit(durations, bounds))
+    scores = np.round(calibrate(raw, classifier.head.calibration), 2).tolist()
+
+    moment_idx = np.argmax(probs[:, : len(MOMENT_TYPES)], axis=1).tolist()
+    rounded: list[list[float]] = np.round(probs.astype(np.float64), 4).tolist()
+    out: list[ScoredMoment] = []
+    for k, w in enumerate(windows):
+        a, b = rows.spans[k]
+        t = moment_idx[k]
+        moment_type = MOMENT_TYPES[t]
+        explanation = explain_span(
+            moment_type,
+            rows.texts[a:b],
+            cues[a:b],
+            strength[a:b, t],
+            quotes[a:b, t],
+            probs[k],
+            rows.speakers[a:b],
+        )
+        out.append(
+            ScoredMoment(
+                start=w.start,
+                end=w.end,
+                text=w.text,
+                moment_type=moment_type,
+                category=CATEGORY_BY_TYPE[moment_type],
+                shareability_score=scores[k],
+                reason=explanation.reason,
+                hook=explanation.hook,
+                pull_quote=explanation.pull_quote,
+                type_probabilities=dict(zip(LABELS, rounded[k], strict=True)),
+                model_version=classifier.version,
+            )
+        )
+    logger.debug("scored %d windows over %d sentences", len(out), len(rows.texts))
+    return out
+
+
+def score_episode(
+    segments: Sequence[Segment],
+    options: ScoringOptions = ScoringOptions(),
+    count: int | None = None,
+) -> list[ScoredMoment]:
+    """Build windows, score them, and select the clips (best first); [] under 15 s."""
+    windows = build_windows(segments, options)
+    if not windows:
+        return []
+    return select_moments(score_windows(windows, options), options, count)

@@ -1,0 +1,91 @@
+"""Pick the clips: non-overlapping, best first, as many as asked whenever the episode fits them.
+
+Greedy best-first is right almost always; it can fall short when it picks long windows that
+block the rest of a short episode. Then a small dynamic programme picks exactly the needed
+number of non-overlapping windows with the highest total score (weighted interval scheduling
+with a count), so a 4-minute episode still yields its `min_clips`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Sequence
+
+from scoring.options import ScoringOptions
+from scoring.types import ScoredMoment
+
+logger = logging.getLogger(__name__)
+
+
+def overlaps(a: ScoredMoment, b: ScoredMoment) -> bool:
+    """Whether two clips share any time (touching ends do not count)."""
+    return a.start < b.end and b.start < a.end
+
+
+def max_disjoint(scored: Sequence[ScoredMoment]) -> int:
+    """The most non-overlapping windows that fit (earliest-end-first is optimal)."""
+    count, last_end = 0, float("-inf")
+    for m in sorted(scored, key=lambda m: m.end):
+        if m.start >= last_end:
+            count += 1
+            last_end = m.end
+    return count
+
+
+def select_moments(
+    scored: Sequence[ScoredMoment],
+    options: ScoringOptions = ScoringOptions(),
+    count: int | None = None,
+) -> list[ScoredMoment]:
+    """Non-overlapping moments, best first.
+
+    Returns `count` (default `options.clip_count`, capped at `options.max_clips`) clips; fewer
+    only when the episode cannot fit that many without overlap. Moments scoring below
+    `options.min_score` are dropped unless needed to reach `options.min_clips`.
+    """
+    target = min(options.clip_count if count is None else count, options.max_clips)
+    if target <= 0 or not scored:
+        return []
+    need = min(target, max_disjoint(scored))
+    ranked = sorted(scored, key=lambda m: (-m.shareability_score, m.start, m.end))
+    picked: list[ScoredMoment] = []
+    for m in ranked:
+        if len(picked) == need:
+            break
+        if not any(overlaps(m, p) for p in picked):
+            picked.append(m)
+    if len(picked) < need:
+        logger.debug("greedy found %d of %d clips; using exact selection", len(picked), need)
+        picked = best_k_disjoint(scored, need)
+    floor = min(options.min_clips, len(picked))
+    kept = [
+        m for i, m in enumerate(picked) if i < floor or m.shareability_score >= options.min_score
+    ]
+    return sorted(kept, key=lambda m: (-m.shareability_score, m.start))
+
+
+def best_k_disjoint(scored: Sequence[ScoredMoment], k: int) -> list[ScoredMoment]:
+    """Exactly k non-overlapping windows with the highest total score (k must be feasible)."""
+    items = sorted(scored, key=lambda m: m.end)
+    ends = [m.end for m in items]
+    # prev[i]: how many items end at or before item i starts (they can precede it).
+    prev = [bisect.bisect_right(ends, m.start) for m in items]
+    neg = float("-inf")
+    # best[j][i]: best total using j windows among the first i items.
+    best = [[0.0] * (len(items) + 1)] + [[neg] * (len(items) + 1) for _ in range(k)]
+    for j in range(1, k + 1):
+        row, above = best[j], best[j - 1]
+        for i, m in enumerate(items, start=1):
+            take = above[prev[i - 1]] + m.shareability_score
+            row[i] = max(row[i - 1], take)
+    chosen: list[ScoredMoment] = []
+    i, j = len(items), k
+    while j > 0 and i > 0:
+        if best[j][i] == best[j][i - 1]:
+            i -= 1
+            continue
+        chosen.append(items[i - 1])
+        i = prev[i - 1]
+        j -= 1
+    return chosen

