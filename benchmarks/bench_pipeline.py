@@ -9,6 +9,7 @@ Prints a table and writes benchmarks/results.json. Not a test: nothing here asse
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import resource
@@ -29,9 +30,13 @@ def build_episode(out: Path) -> float:
     from tasks.ffmpeg import probe, run_ffmpeg
 
     parts = [REPO / "podclip" / "sample" / "episode.mp3"]
-    for rel in ("faster-whisper/jfk.flac", "picovoice/falcon_test.wav",
-                "lhotse-ami/ES2011a.Headset-0-40s-46s.wav", "auto-editor/example.mp4",
-                "faster-whisper/stereo_diarization.wav"):
+    for rel in (
+        "faster-whisper/jfk.flac",
+        "picovoice/falcon_test.wav",
+        "lhotse-ami/ES2011a.Headset-0-40s-46s.wav",
+        "auto-editor/example.mp4",
+        "faster-whisper/stereo_diarization.wav",
+    ):
         if (SHARED / rel).exists():
             parts.append(SHARED / rel)
     lengths = [probe(p).duration_seconds for p in parts]
@@ -46,12 +51,27 @@ def build_episode(out: Path) -> float:
     args: list[str] = []
     for part in sequence:
         args += ["-i", str(part)]
-    graph = "".join(f"[{i}:a:0]aresample=16000,aformat=channel_layouts=mono[a{i}];"
-                    for i in range(len(sequence)))
+    graph = "".join(
+        f"[{i}:a:0]aresample=16000,aformat=channel_layouts=mono[a{i}];"
+        for i in range(len(sequence))
+    )
     graph += "".join(f"[a{i}]" for i in range(len(sequence)))
     graph += f"concat=n={len(sequence)}:v=0:a=1[out]"
-    run_ffmpeg([*args, "-filter_complex", graph, "-map", "[out]", "-c:a", "libmp3lame",
-                "-b:a", "64k", str(out)], timeout=600)
+    run_ffmpeg(
+        [
+            *args,
+            "-filter_complex",
+            graph,
+            "-map",
+            "[out]",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            str(out),
+        ],
+        timeout=600,
+    )
     return probe(out).duration_seconds
 
 
@@ -61,8 +81,11 @@ def bare_transcribe(wav: Path) -> float:
     from tasks.transcribe import _run, default_model_dir, load_model
 
     opts = get_settings().transcribe
-    model = load_model(str(opts.model_dir or default_model_dir()), opts.compute_type,
-                       opts.cpu_threads or os.cpu_count() or 2)
+    model = load_model(
+        str(opts.model_dir or default_model_dir()),
+        opts.compute_type,
+        opts.cpu_threads or os.cpu_count() or 2,
+    )
     started = time.perf_counter()
     _run(model, str(wav), opts.beam_size, opts.batch_size, opts.vad_filter)
     return time.perf_counter() - started
@@ -75,7 +98,7 @@ def stage_seconds(job_id: str) -> dict[str, float]:
 
     events = ops.job_events_for(ops.engine_for(get_settings().resolved_database_url), job_id)
     stages: dict[str, float] = {}
-    for current, following in zip(events, events[1:], strict=False):
+    for current, following in itertools.pairwise(events):
         took = (following["created_at"] - current["created_at"]).total_seconds()
         stages[current["status"]] = stages.get(current["status"], 0.0) + took
     return stages
@@ -90,8 +113,11 @@ def task_window(flow_run_id: str, name: str) -> float:
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
         )
-    spans = [(r.start_time, r.end_time) for r in runs
-             if r.name.startswith(name) and r.start_time and r.end_time]
+    spans = [
+        (r.start_time, r.end_time)
+        for r in runs
+        if r.name.startswith(name) and r.start_time and r.end_time
+    ]
     if not spans:
         return 0.0
     return (max(e for _, e in spans) - min(s for s, _ in spans)).total_seconds()
@@ -103,8 +129,13 @@ def run_job(source: Path) -> tuple[str, float]:
     from store import ops
 
     engine = ops.engine_for(get_settings().resolved_database_url)
-    job = ops.create_job(engine, source_type="file", source_url=str(source),
-                         options={"clip_count": CLIPS}, show_name="Benchmark Show")
+    job = ops.create_job(
+        engine,
+        source_type="file",
+        source_url=str(source),
+        options={"clip_count": CLIPS},
+        show_name="Benchmark Show",
+    )
     started = time.perf_counter()
     process_episode(job.id)
     took = time.perf_counter() - started
@@ -158,8 +189,9 @@ def main() -> None:
             "clips": len(clips),
             "ratios": {
                 "real_time_factor": round(audio_seconds / pipeline_seconds, 1),
-                "non_render_vs_bare_transcribe": round((pipeline_seconds - render_seconds) / bare,
-                                                       3),
+                "non_render_vs_bare_transcribe": round(
+                    (pipeline_seconds - render_seconds) / bare, 3
+                ),
                 "rendered_seconds_per_wall_second": round(rendered / max(render_seconds, 1e-9), 2),
                 "rerun_vs_first_run": round(rerun_seconds / pipeline_seconds, 4),
             },

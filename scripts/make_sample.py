@@ -75,10 +75,14 @@ def synthesise(text: str, speaker: str, out: Path) -> None:
     subprocess.run(
         [
             "espeak-ng",
-            "-v", cfg["voice"],
-            "-s", str(cfg["speed"]),
-            "-p", str(cfg["pitch"]),
-            "-w", str(out),
+            "-v",
+            cfg["voice"],
+            "-s",
+            str(cfg["speed"]),
+            "-p",
+            str(cfg["pitch"]),
+            "-w",
+            str(out),
             text,
         ],
         check=True,
@@ -110,7 +114,7 @@ def write_wav(path: Path, pcm: bytes) -> None:
 
 
 def silence(seconds: float) -> bytes:
-    return b"\x00\x00" * int(round(seconds * SAMPLE_RATE))
+    return b"\x00\x00" * round(seconds * SAMPLE_RATE)
 
 
 def main() -> int:
@@ -155,11 +159,31 @@ def main() -> int:
         listing.write_text("".join(f"file '{p.name}'\n" for p in pieces), encoding="utf-8")
         subprocess.run(
             [
-                ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
-                "-f", "concat", "-safe", "0", "-i", str(listing),
-                "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
-                "-ac", "1", "-ar", str(SAMPLE_RATE),
-                "-c:a", "libmp3lame", "-b:a", "48k",
+                ffmpeg,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-map_metadata",
+                "-1",
+                "-fflags",
+                "+bitexact",
+                "-flags:a",
+                "+bitexact",
+                "-ac",
+                "1",
+                "-ar",
+                str(SAMPLE_RATE),
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "48k",
                 str(EPISODE),
             ],
             check=True,

@@ -143,9 +143,10 @@ def _submit(source: Path) -> str:
 
 
 def _run_is_final(flow_run_id: str) -> bool:
-    from prefect.client.orchestration import get_client
+    from prefect.client.orchestration import SyncPrefectClient
 
-    with get_client(sync_client=True) as client:
+    # An explicit client: a session-wide Prefect test harness may own the default settings.
+    with SyncPrefectClient(os.environ["PREFECT_API_URL"]) as client:
         state = client.read_flow_run(flow_run_id).state
     return bool(state and state.is_final())
 
@@ -209,7 +210,7 @@ def test_operator_retry_finishes_a_failed_job_from_cache(
     )
     assert retry.returncode == 0, retry.stdout + retry.stderr
     _wait(lambda: _job(job_id).status == "complete", 300, "the retried run to complete")
-    states = task_states(str(failed.flow_run_id))
+    states = task_states(str(failed.flow_run_id), os.environ["PREFECT_API_URL"])
     for name in ("download_media", "extract_audio", "transcribe_audio", "score_moments"):
         assert "Cached" in states[name], (name, states)
     assert _counts(job_id)["clips"] == 4

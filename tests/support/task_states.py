@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
 
-def task_states(flow_run_id: str) -> dict[str, list[str]]:
+def task_states(flow_run_id: str, api_url: str | None = None) -> dict[str, list[str]]:
     """Map task name to the state names of its runs in that flow run."""
-    with get_client(sync_client=True) as client:
+    client_cm = SyncPrefectClient(api_url) if api_url else get_client(sync_client=True)
+    with client_cm as client:
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
         )
