@@ -22,25 +22,10 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.errors import ApiError
 from podclip.settings import Settings
+from podclip.sources import MEDIA_EXTENSIONS
 from store.media import CHUNK, MediaStore
 
 FORM_OVERHEAD_BYTES = 256 * 1024
-MEDIA_EXTENSIONS = frozenset(
-    {
-        ".mp3",
-        ".m4a",
-        ".aac",
-        ".wav",
-        ".flac",
-        ".ogg",
-        ".opus",
-        ".mp4",
-        ".m4v",
-        ".mov",
-        ".webm",
-        ".mkv",
-    }
-)
 
 
 @dataclass(frozen=True)

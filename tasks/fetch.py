@@ -29,29 +29,13 @@ from podclip.errors import (
 from podclip.netsafe import check_url
 from podclip.records import SourceMedia
 from podclip.settings import FetchSettings, get_settings
+from podclip.sources import MEDIA_EXTENSIONS, YOUTUBE_HOSTS
 from store.media import CHUNK, MediaStore, sha256_file
 from tasks.ffmpeg import ffmpeg_exe, probe
 from tasks.retry import retry_unless_permanent
 
 FETCH_VERSION = "1"
-MEDIA_EXTENSIONS = frozenset(
-    {
-        ".mp3",
-        ".m4a",
-        ".aac",
-        ".wav",
-        ".flac",
-        ".ogg",
-        ".opus",
-        ".mp4",
-        ".m4v",
-        ".mov",
-        ".webm",
-        ".mkv",
-    }
-)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"})
 
 
 def _fetch_cache_key(_ctx: TaskRunContext, params: dict[str, Any]) -> str:
