@@ -222,18 +222,21 @@ def _show_progress(engine: Any, job_id: str, worker: threading.Thread) -> None:
 
 
 def _print_clips(rows: list[dict[str, Any]]) -> None:
-    table = Table("rank", "type", "score", "start-end", "hook", "file", show_lines=False)
-    for row in sorted(rows, key=lambda r: r["rank"]):
-        files = ", ".join(r["media_path"] for r in row.get("renders", []))
+    table = Table("rank", "type", "score", "start-end", "hook", show_lines=False)
+    ordered = sorted(rows, key=lambda r: r["rank"])
+    for row in ordered:
         table.add_row(
             str(row["rank"]),
             row["moment_type"],
             f"{row['shareability_score']:.0f}",
             f"{_clock(row['start_seconds'])}-{_clock(row['end_seconds'])}",
             row["hook"],
-            files,
         )
     console.print(table)
+    # Paths go below the table, whole, so they can be copied (a table column would cut them).
+    for row in ordered:
+        for render in row.get("renders", []):
+            console.print(f"{row['rank']}. {render['media_path']}", soft_wrap=True)
 
 
 def _clock(seconds: float) -> str:
