@@ -15,7 +15,7 @@ import secrets
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -354,10 +354,7 @@ def _item_values(feed_id: str, item: FeedItem, now: datetime) -> dict[str, Any]:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every time podclip stores is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return None if value is None else ops.as_utc(value)
 
 
 def _feed_from_row(row: RowMapping) -> Feed:

@@ -16,7 +16,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -409,11 +409,6 @@ def job_events_for(engine: Engine, job_id: str) -> list[dict[str, Any]]:
             select(job_events).where(job_events.c.job_id == job_id).order_by(job_events.c.id)
         ).mappings()
         return [dict(r) for r in rows]
-
-
-def iter_tables() -> Iterator[str]:
-    """Names of the operational tables analysts may query."""
-    yield from ("jobs", "job_events")
 
 
 def _add_event(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, select, update
 
-from store.ops import TERMINAL, utcnow
+from store.ops import TERMINAL, as_utc, utcnow
 
 # The queue's view of the jobs table: only the columns it reads or writes.
 _jobs = Table(
@@ -98,13 +98,7 @@ def requeue(engine: Engine, job_id: str, *, reason: str) -> bool:
 
 
 def is_stale(last_progress: datetime, stale_after: timedelta) -> bool:
-    return utcnow() - _aware(last_progress) > stale_after
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return utcnow() - as_utc(last_progress) > stale_after
 
 
 def reopen_for_retry(engine: Engine, job_id: str, flow_run_id: str) -> bool:
