@@ -86,7 +86,11 @@ class MediaLinks:
         if root == "f":
             path = FIXTURES_DIR / Path(key).name
         elif root == "m":
-            path = self.store.local_path(key)
+            try:
+                # On an object store: a cached copy, fetched once per API host.
+                path = self.store.local_path(key)
+            except FileNotFoundError:
+                raise signing.InvalidToken("The file behind this link no longer exists.") from None
         else:
             raise signing.InvalidToken("The link is not valid.")
         if not path.is_file():

@@ -17,7 +17,7 @@ import duckdb
 
 from podclip.errors import StoreError
 from podclip.settings import Settings
-from store import migrate
+from store import backends, migrate
 
 DUCKDB_VERSION = "v1.5.5"
 _migrated: set[str] = set()
@@ -65,6 +65,7 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
     conn = duckdb.connect(":memory:", config={"threads": 2})
     try:
         _load_extensions(conn, catalog)
+        backends.prepare_duckdb(conn, settings, catalog, data_url)
         options = f"DATA_PATH '{data_url}'"
         if read_only:
             options += ", READ_ONLY"
@@ -100,6 +101,9 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             ensure_schema(settings)
             conn = duckdb.connect(":memory:", config={"threads": 2})
             _load_extensions(conn, settings.resolved_lake_catalog)
+            backends.prepare_duckdb(
+                conn, settings, settings.resolved_lake_catalog, settings.resolved_lake_data_url
+            )
             conn.execute(
                 f"ATTACH 'ducklake:{settings.resolved_lake_catalog}' AS lake "
                 f"(DATA_PATH '{settings.resolved_lake_data_url}', READ_ONLY)"

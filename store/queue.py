@@ -1,7 +1,8 @@
 """The submission queue is the jobs table: claim queued live jobs once, requeue dead claims.
 
 A claim is one ``UPDATE ... WHERE claimed_at IS NULL ... RETURNING`` statement, atomic on
-SQLite and PostgreSQL alike, so two drainers never take the same job.
+SQLite and PostgreSQL alike, so two drainers never take the same job (on PostgreSQL the
+subquery also locks ``FOR UPDATE SKIP LOCKED``, so they take different ones at once).
 """
 
 from __future__ import annotations
@@ -43,12 +44,14 @@ def claim_queued(engine: Engine, owner: str, limit: int) -> list[tuple[str, int]
         )
         .order_by(_jobs.c.created_at, _jobs.c.id)
         .limit(limit)
-        .scalar_subquery()
     )
+    if engine.dialect.name == "postgresql":
+        # Row locks: a second drainer skips the rows the first is claiming and takes the next.
+        oldest = oldest.with_for_update(skip_locked=True)
     with engine.begin() as conn:
         rows = conn.execute(
             update(_jobs)
-            .where(_jobs.c.id.in_(oldest), _jobs.c.claimed_at.is_(None))
+            .where(_jobs.c.id.in_(oldest.scalar_subquery()), _jobs.c.claimed_at.is_(None))
             .values(claimed_at=now, claimed_by=owner, attempts=_jobs.c.attempts + 1)
             .returning(_jobs.c.id, _jobs.c.attempts)
         ).all()

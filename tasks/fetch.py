@@ -63,7 +63,14 @@ def download_media(source: str) -> SourceMedia:
     store = MediaStore.from_settings(settings)
     scratch = store.scratch(hashlib.sha256(source.encode()).hexdigest()[:16])
     try:
-        if _is_url(source):
+        stored = store.key_of(source)
+        if stored is not None:
+            # An upload already in object storage: read it from there, not over http(s).
+            name, content_type = (
+                _copy_local(str(store.local_path(stored)), scratch, settings.fetch),
+                None,
+            )
+        elif _is_url(source):
             name, content_type = _download_url(
                 source, scratch, settings.fetch, settings.allow_private_urls
             )

@@ -49,6 +49,60 @@ def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     get_settings.cache_clear()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that asks for ``database_url`` on SQLite and on PostgreSQL."""
+    from tests.support import postgres
+
+    for name, scope in (("database_url", "function"), ("api_database", "session")):
+        if name not in metafunc.fixturenames:
+            continue
+        reason = None if postgres.required() else postgres.unavailable_reason()
+        pg_marks = [pytest.mark.skip(reason=reason)] if reason else []
+        metafunc.parametrize(
+            name,
+            ["sqlite", pytest.param("postgres", marks=pg_marks)],
+            indirect=True,
+            scope=scope,  # type: ignore[arg-type]
+        )
+
+
+@pytest.fixture
+def database_url(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str | None]:
+    """The operational database under test: None (SQLite under the data root) or a fresh
+    PostgreSQL database, whose URL is also set as ``PODCLIP_DATABASE_URL``."""
+    from podclip.settings import get_settings
+    from tests.support import postgres
+
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    url = postgres.create_database()
+    monkeypatch.setenv("PODCLIP_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        yield url
+    finally:
+        get_settings.cache_clear()
+        postgres.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def api_database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """Environment for a session's API servers: empty (SQLite) or a PostgreSQL database."""
+    from tests.support import postgres
+
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield {}
+        return
+    url = postgres.create_database()
+    try:
+        yield {"PODCLIP_DATABASE_URL": url}
+    finally:
+        postgres.drop_database(url)
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect API for the session (starting one costs several seconds)."""

@@ -12,9 +12,13 @@ from tests.e2e.helpers import RELAXED, ApiServer, run_api_server
 
 
 @pytest.fixture(scope="session")
-def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
-    """The shared server (relaxed limits, 0.5 s sandbox steps, 4 MiB uploads)."""
-    with run_api_server(tmp_path_factory.mktemp("api") / "data", **RELAXED) as server:
+def api_server(
+    tmp_path_factory: pytest.TempPathFactory, api_database: dict[str, str]
+) -> Iterator[ApiServer]:
+    """The shared server (relaxed limits, 0.5 s sandbox steps, 4 MiB uploads), once on SQLite
+    and once on PostgreSQL (``api_database``, tests/conftest.py)."""
+    root = tmp_path_factory.mktemp("api") / "data"
+    with run_api_server(root, **RELAXED, **api_database) as server:
         yield server
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -81,8 +82,14 @@ class ApiServer:
     def headers(self, env: str = "test", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key(env)}", **extra}
 
-    def db(self) -> sqlite3.Connection:
-        """A read connection on the server's operational SQLite database."""
+    def db(self) -> Any:
+        """A DB-API connection on the server's operational database (``?`` parameters, rows by
+        position or name; ``with`` commits): SQLite, or PostgreSQL when the server uses it."""
+        url = self.env.get("PODCLIP_DATABASE_URL")
+        if url and url.startswith("postgresql"):
+            from tests.support.postgres import dbapi_connect
+
+            return dbapi_connect(url)
         conn = sqlite3.connect(self.data_root / "podclip.db", timeout=30)
         conn.row_factory = sqlite3.Row
         return conn

@@ -20,8 +20,9 @@ from store.ops_schema import idempotency_keys, jobs, schema_migrations
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_root=tmp_path / "data")
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
+    # database_url: each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+    return Settings(data_root=tmp_path / "data", database_url=database_url)
 
 
 @pytest.fixture

@@ -10,8 +10,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from podclip.settings import get_settings
 from store import locks, ops
+
+# Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("database_url")
 
 HOLD_AND_DIE = """
 import os, signal, sys

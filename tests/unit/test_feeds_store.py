@@ -16,8 +16,9 @@ from store.ops_schema import job_events, jobs, schema_migrations
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return ops.engine_for(f"sqlite:///{tmp_path / 'ops.db'}")
+def engine(tmp_path: Path, database_url: str | None) -> Engine:
+    # database_url: each test runs on SQLite and on PostgreSQL (tests/conftest.py).
+    return ops.engine_for(database_url or f"sqlite:///{tmp_path / 'ops.db'}")
 
 
 def _job_fields(n: int) -> dict[str, object]:
