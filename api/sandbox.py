@@ -5,7 +5,9 @@ A test job walks ``queued → transcribing → clipping → complete`` (or ``fai
 background: whoever reads the job moves it to where its clock says it should be, writing each
 step through :func:`store.ops.set_status` with ``expected`` (compare-and-set), so the states
 live in the database, survive restarts, appear in ``job_events`` once each, and two API workers
-reading the same job agree.
+reading the same job agree. The ``deliver-webhooks`` flow advances unfinished sandbox jobs the
+same way whenever a sandbox webhook is registered, so their ``job.created``/``job.completed``/
+``job.failed`` events fire as a real job's would, without anyone polling.
 
 The outcome follows the sandbox table of the Clypt document: ``youtube_url`` sources fail with
 ``youtube_ingestion_failed``; a URL containing ``fail`` (any case) fails with

@@ -13,6 +13,7 @@ def runner_deployments(settings: Settings) -> list[Any]:
     from flows.drain import drain_queue
     from flows.episode import process_episode
     from flows.ingest import poll_feeds
+    from flows.webhooks import deliver_webhooks
 
     deployments = [
         process_episode.to_deployment(
@@ -32,6 +33,14 @@ def runner_deployments(settings: Settings) -> list[Any]:
             interval=timedelta(minutes=minutes),
             tags=["podclip"],
             description="Turn new episodes of registered feeds into jobs.",
+        )
+    )
+    deployments.append(
+        deliver_webhooks.to_deployment(
+            name="deliver-webhooks",
+            interval=timedelta(seconds=settings.webhooks.deliver_interval_seconds),
+            tags=["podclip"],
+            description="Send due webhook deliveries (signed, retried on schedule).",
         )
     )
     return deployments

@@ -179,10 +179,25 @@ def _make_sqlite_dir(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+# pg_advisory_lock key for migrations: any constant shared by every podclip process.
+_MIGRATE_LOCK_ID = 0x706F64636C6970
+
+
 def _migrate_locked(engine: Engine, url: str) -> None:
     """Migrate under an exclusive file lock, so two processes starting at once (two API workers,
     the API beside the pipeline) never run the same migration twice."""
     path = _sqlite_path(url) if url.startswith("sqlite") else None
+    if engine.dialect.name == "postgresql":
+        # A session-level advisory lock does the file lock's job across machines.
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATE_LOCK_ID})")
+            conn.commit()
+            try:
+                migrate.upgrade_ops(engine)
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATE_LOCK_ID})")
+                conn.commit()
+        return
     if path is None:
         migrate.upgrade_ops(engine)
         return
@@ -273,6 +288,7 @@ def insert_job(
         )
     )
     _add_event(conn, job_id, "queued", "job created", now)
+    _webhook_event(conn, job_id, "job.created", now)
     return job_id
 
 
@@ -382,6 +398,9 @@ def set_status(
         if result.rowcount == 0:
             return False
         _add_event(conn, job_id, status, message, now)
+        if status in TERMINAL:
+            event = "job.completed" if status == "complete" else "job.failed"
+            _webhook_event(conn, job_id, event, now)
     return True
 
 
@@ -411,12 +430,31 @@ def job_events_for(engine: Engine, job_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in rows]
 
 
+def add_job_event(engine: Engine, job_id: str, message: str) -> None:
+    """Record a note (e.g. a skipped output) in the job's history; its status stays as it is."""
+    with engine.begin() as conn:
+        status = conn.execute(select(jobs.c.status).where(jobs.c.id == job_id)).scalar_one()
+        _add_event(conn, job_id, str(status), message, utcnow())
+
+
 def _add_event(
     conn: Connection, job_id: str, status: str, message: str | None, now: datetime
 ) -> None:
     conn.execute(
         insert(job_events).values(job_id=job_id, status=status, message=message, created_at=now)
     )
+
+
+def _webhook_event(conn: Connection, job_id: str, event: str, now: datetime) -> None:
+    # Outbox: the webhook event commits with the status change, before any delivery attempt.
+    from store.webhooks import record_job_event
+
+    record_job_event(conn, job_id, event, now)
+
+
+def job_from_row(row: Any) -> Job:
+    """A :class:`Job` from a ``jobs`` row mapping (for the other store modules)."""
+    return _job_from_row(row)
 
 
 def _job_from_row(row: Any) -> Job:

@@ -73,6 +73,12 @@ OPERATIONS = [
     ("GET", "/v1/feeds/{feed_id}"),
     ("DELETE", "/v1/feeds/{feed_id}"),
     ("GET", "/v1/media/{token}"),
+    ("POST", "/v1/webhooks"),
+    ("GET", "/v1/webhooks"),
+    ("DELETE", "/v1/webhooks/{webhook_id}"),
+    ("POST", "/v1/webhooks/{webhook_id}/test"),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"),
+    ("POST", "/v1/webhooks/deliveries/{delivery_id}/replay"),
     ("GET", "/healthz"),
 ]
 CHECKS = [
