@@ -1,8 +1,10 @@
 """Word-by-word highlighted captions as an ASS script for ffmpeg's ``subtitles`` filter.
 
 Words are grouped into short lines (a few words, broken at pauses and sentence ends); while a
-line is on screen, the word being spoken is drawn in the style's highlight colour. Positions are
-in the preset's own pixels and keep clear of the platform's UI (bottom ~20 % of a 9:16 frame).
+line is on screen, the word being spoken is drawn in the style's highlight colour (one event per
+word, karaoke style). Positions are in the preset's own pixels: the caption block sits inside
+the preset's safe area (clear of the platform's UI), its font scales with the safe width and a
+line holds only as many characters as fit in it. Words are shown as spoken (no censoring).
 """
 
 from __future__ import annotations
@@ -10,17 +12,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from podclip.presets import Preset
 from scoring.types import Word
 
 MAX_WORDS_PER_LINE = 4
 MAX_CHARS_PER_LINE = 24
 PAUSE_BREAK_SECONDS = 0.7
 LINGER_SECONDS = 0.4
+# Font size: this fraction of the safe width, but at most FONT_MAX_HEIGHT of the frame height.
+FONT_WIDTH_FRACTION = 0.095
+FONT_MAX_HEIGHT = 0.06
+# Mean advance of a (bold, upper-case) DejaVu Sans glyph in em; sets how many characters fit.
+CHAR_EM = 0.68
 
 
 @dataclass(frozen=True)
 class CaptionStyle:
-    """Colours are ASS ``&HAABBGGRR``; sizes are fractions of the frame height."""
+    """Colours are ASS ``&HAABBGGRR``; ``font_scale`` multiplies the preset's caption size."""
 
     name: str
     primary: str
@@ -29,7 +37,7 @@ class CaptionStyle:
     back: str
     border_style: int
     outline_px: int
-    font_scale: float = 0.045
+    font_scale: float = 1.0
     bold: bool = True
     uppercase: bool = False
 
@@ -45,15 +53,16 @@ CAPTION_STYLES: dict[str, CaptionStyle] = {
         6,
         uppercase=True,
     ),
+    # Quiet: the line in light grey, the word being spoken in full white.
     "clean-white": CaptionStyle(
         "clean-white",
-        "&H00FFFFFF",
+        "&H00B4B4B4",
         "&H00FFFFFF",
         "&H00202020",
         "&H00000000",
         1,
         3,
-        font_scale=0.040,
+        font_scale=0.9,
         bold=False,
     ),
     "boxed": CaptionStyle(
@@ -64,13 +73,13 @@ CAPTION_STYLES: dict[str, CaptionStyle] = {
         "&H99000000",
         3,
         14,
-        font_scale=0.040,
+        font_scale=0.9,
     ),
 }
 DEFAULT_STYLE = "yellow-pop"
 
 
-def group_words(words: Sequence[Word]) -> list[list[Word]]:
+def group_words(words: Sequence[Word], max_chars: int = MAX_CHARS_PER_LINE) -> list[list[Word]]:
     """Split words into caption lines at pauses, sentence ends and length limits."""
     lines: list[list[Word]] = []
     current: list[Word] = []
@@ -81,7 +90,7 @@ def group_words(words: Sequence[Word]) -> list[list[Word]]:
             ends_sentence = current[-1].text.endswith((".", "?", "!"))
             if (
                 len(current) >= MAX_WORDS_PER_LINE
-                or chars > MAX_CHARS_PER_LINE
+                or chars > max_chars
                 or pause > PAUSE_BREAK_SECONDS
                 or ends_sentence
             ):
@@ -91,6 +100,18 @@ def group_words(words: Sequence[Word]) -> list[list[Word]]:
     if current:
         lines.append(current)
     return lines
+
+
+def caption_size(preset: Preset, style: CaptionStyle) -> int:
+    """Caption font size (pixels) for ``preset``: scaled to the safe width, capped by height."""
+    base = min(preset.safe_width * FONT_WIDTH_FRACTION, preset.height * FONT_MAX_HEIGHT)
+    return max(12, round(base * style.font_scale))
+
+
+def line_chars(preset: Preset, size: int, style: CaptionStyle) -> int:
+    """How many characters of caption fit on one line inside the safe width."""
+    outline = 2 * style.outline_px
+    return max(8, min(32, int((preset.safe_width - outline) / (size * CHAR_EM))))
 
 
 def build_ass(
@@ -103,12 +124,20 @@ def build_ass(
     style_name: str = DEFAULT_STYLE,
     title: str | None = None,
     font_name: str = "DejaVu Sans",
+    preset: Preset | None = None,
 ) -> str:
-    """Return an ASS script; times in ``words`` are episode seconds, output is clip-relative."""
+    """Return an ASS script; times in ``words`` are episode seconds, output is clip-relative.
+
+    ``preset`` gives the safe area (default: the whole ``width`` x ``height`` frame less a
+    small margin); ``width``/``height`` are the frame size either way.
+    """
     style = CAPTION_STYLES.get(style_name, CAPTION_STYLES[DEFAULT_STYLE])
-    size = round(height * style.font_scale * (1080 / width if width > height else 1.0))
-    margin_v = round(height * (0.24 if height > width else 0.12))
-    margin_h = round(width * 0.08)
+    frame = preset or _plain(width, height)
+    size = caption_size(frame, style)
+    pad = round(size * 0.3)
+    margin_v = frame.safe_bottom + pad
+    margin_l = frame.safe_left + pad
+    margin_r = frame.safe_right + pad
     title_size = round(size * 0.75)
     header = [
         "[Script Info]",
@@ -124,9 +153,9 @@ def build_ass(
         "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
         f"Style: Caption,{font_name},{size},{style.primary},{style.highlight},{style.outline},"
         f"{style.back},{-1 if style.bold else 0},0,0,0,100,100,0,0,{style.border_style},"
-        f"{style.outline_px},0,2,{margin_h},{margin_h},{margin_v},1",
+        f"{style.outline_px},0,2,{margin_l},{margin_r},{margin_v},1",
         f"Style: Title,{font_name},{title_size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,"
-        f"-1,0,0,0,100,100,0,0,1,3,0,8,{margin_h},{margin_h},{round(height * 0.10)},1",
+        f"-1,0,0,0,100,100,0,0,1,3,0,8,{margin_l},{margin_r},{frame.safe_top + pad},1",
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
@@ -135,7 +164,8 @@ def build_ass(
     duration = clip_end - clip_start
     if title:
         events.append(_dialogue(0.0, duration, "Title", _escape(title)))
-    lines = group_words([w for w in words if w.end > clip_start and w.start < clip_end])
+    inside = [w for w in words if w.end > clip_start and w.start < clip_end]
+    lines = group_words(inside, line_chars(frame, size, style))
     for index, line in enumerate(lines):
         next_start = lines[index + 1][0].start if index + 1 < len(lines) else clip_end
         line_end = min(line[-1].end + LINGER_SECONDS, next_start)
@@ -150,6 +180,11 @@ def build_ass(
                 _dialogue(max(0.0, start - clip_start), max(0.0, end - clip_start), "Caption", text)
             )
     return "\n".join(header + events) + "\n"
+
+
+def _plain(width: int, height: int) -> Preset:
+    margin = round(min(width, height) * 0.05)
+    return Preset("frame", width, height, margin, margin, margin, margin)
 
 
 def _case(text: str, style: CaptionStyle) -> str:

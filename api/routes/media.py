@@ -17,6 +17,17 @@ from api.schemas import ErrorEnvelope
 from store.signing import InvalidToken
 
 router = APIRouter(tags=["media"])
+# Exports and captions besides MP4s; timelines are downloads, so a generic type is enough.
+MEDIA_TYPES = {
+    ".mp4": "video/mp4",
+    ".zip": "application/zip",
+    ".srt": "application/x-subrip",
+    ".vtt": "text/vtt",
+    ".csv": "text/csv",
+    ".otio": "application/json",
+    ".edl": "text/plain",
+    ".fcpxml": "application/xml",
+}
 
 
 @router.get(
@@ -35,7 +46,7 @@ def get_media(token: Annotated[str, PathParam(max_length=4096)], links: LinksDep
         found = links.resolve(token)
     except InvalidToken as exc:
         raise ApiError(404, "not_found", exc.message, param="token") from None
-    media_type = "application/zip" if found.path.suffix == ".zip" else "video/mp4"
+    media_type = MEDIA_TYPES.get(found.path.suffix.lower(), "video/mp4")
     return FileResponse(
         found.path,
         media_type=media_type,

@@ -61,3 +61,31 @@ def test_unknown_style_falls_back_to_default() -> None:
         _words(["hi"]), clip_start=10.0, clip_end=11.0, width=1080, height=1920, style_name="nope"
     )
     assert CAPTION_STYLES["yellow-pop"].highlight in ass
+
+
+def test_captions_sit_inside_each_presets_safe_area() -> None:
+    from podclip.presets import PRESETS
+    from tasks.captions import CHAR_EM, caption_size, line_chars
+
+    for preset in PRESETS.values():
+        ass = build_ass(
+            _words(["One", "two"]),
+            clip_start=10.0,
+            clip_end=12.0,
+            width=preset.width,
+            height=preset.height,
+            preset=preset,
+        )
+        style = next(line for line in ass.splitlines() if line.startswith("Style: Caption,"))
+        fields = style.split(",")
+        size, margin_l, margin_r, margin_v = (int(fields[i]) for i in (2, 19, 20, 21))
+        assert margin_l >= preset.safe_left and margin_r >= preset.safe_right
+        assert margin_v >= preset.safe_bottom
+        caption = CAPTION_STYLES["yellow-pop"]
+        assert size == caption_size(preset, caption)
+        # A full line at the mean glyph width fits between the safe edges (libass wraps the rest).
+        assert line_chars(preset, size, caption) * size * CHAR_EM <= preset.safe_width
+    vertical = PRESETS["vertical"]
+    assert caption_size(vertical, CAPTION_STYLES["yellow-pop"]) > caption_size(
+        PRESETS["landscape"], CAPTION_STYLES["yellow-pop"]
+    )

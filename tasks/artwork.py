@@ -1,0 +1,120 @@
+"""Show artwork for audiograms: download the feed's image once, store it as a checked PNG.
+
+The URL comes from a feed, so it gets the same care as a source URL: ``check_url`` on every
+redirect hop, a byte cap, timeouts. The bytes are decoded and re-encoded by ffmpeg (a still,
+at most ``ARTWORK_MAX_SIDE`` pixels), so only a real image reaches the renderer, and the PNG is
+stored by its sha256. Artwork is decoration: any failure logs and returns None, and the
+audiogram falls back to its plain background.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+from prefect import get_run_logger, task
+from prefect.context import TaskRunContext
+
+from podclip.errors import PodclipError
+from podclip.netsafe import check_url
+from podclip.settings import get_settings
+from store.media import CHUNK, MediaStore, sha256_file
+from tasks.fetch import REDIRECT_CODES
+from tasks.ffmpeg import input_args, run_ffmpeg
+
+ARTWORK_VERSION = "1"
+ARTWORK_MAX_SIDE = 1400
+
+
+class ArtworkUnavailable(PodclipError):
+    """The artwork URL could not be fetched or is not an image."""
+
+
+def _artwork_cache_key(_ctx: TaskRunContext, params: dict[str, Any]) -> str:
+    return hashlib.sha256(f"artwork:{ARTWORK_VERSION}:{params['url']}".encode()).hexdigest()
+
+
+@task(
+    name="fetch_artwork",
+    cache_key_fn=_artwork_cache_key,
+    cache_expiration=timedelta(hours=24),
+    retries=1,
+    retry_delay_seconds=2,
+)
+def fetch_artwork(url: str) -> str | None:
+    """The media-store key of the image at ``url`` as PNG, or None when it is unusable."""
+    try:
+        return store_artwork(url)
+    except (ArtworkUnavailable, PodclipError, httpx.HTTPError, OSError) as exc:
+        get_run_logger().warning("no artwork from %s: %s", url, exc)
+        return None
+
+
+def store_artwork(url: str) -> str:
+    """Download, validate and store the artwork at ``url``; return its media-store key."""
+    settings = get_settings()
+    store = MediaStore.from_settings(settings)
+    raw = store.scratch(f"artwork-{uuid.uuid4().hex}")
+    png = raw.with_name(raw.name + ".png")
+    try:
+        _download(url, raw, settings.render.artwork_max_bytes, settings.allow_private_urls)
+        run_ffmpeg(
+            [
+                *input_args(raw),
+                "-frames:v",
+                "1",
+                "-vf",
+                f"scale='min({ARTWORK_MAX_SIDE},iw)':'min({ARTWORK_MAX_SIDE},ih)'"
+                ":force_original_aspect_ratio=decrease",
+                "-f",
+                "image2",
+                "-c:v",
+                "png",
+                str(png),
+            ],
+            timeout=60,
+            error=ArtworkUnavailable,
+        )
+        if not png.exists() or png.stat().st_size == 0:
+            raise ArtworkUnavailable(f"{url} did not decode to an image")
+        key = f"artwork/{sha256_file(png)}.png"
+        store.put(png, key)
+        return key
+    finally:
+        raw.unlink(missing_ok=True)
+        png.unlink(missing_ok=True)
+
+
+def _download(url: str, target: Path, max_bytes: int, allow_private: bool) -> None:
+    fetch = get_settings().fetch
+    timeout = httpx.Timeout(fetch.connect_timeout_seconds, read=fetch.read_timeout_seconds)
+    current = url
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        for _hop in range(fetch.max_redirects + 1):
+            check_url(current, allow_private=allow_private)
+            with client.stream("GET", current) as response:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECT_CODES and location:
+                    current = urljoin(current, location)
+                    continue
+                if response.status_code >= 400:
+                    raise ArtworkUnavailable(f"HTTP {response.status_code}")
+                kind = response.headers.get("content-type", "").split(";")[0].strip()
+                if kind and not kind.startswith("image/") and kind != "application/octet-stream":
+                    raise ArtworkUnavailable(f"content-type {kind!r} is not an image")
+                if int(response.headers.get("content-length") or 0) > max_bytes:
+                    raise ArtworkUnavailable(f"larger than {max_bytes} bytes")
+                written = 0
+                with target.open("wb") as fh:
+                    for chunk in response.iter_bytes(CHUNK):
+                        written += len(chunk)
+                        if written > max_bytes:
+                            raise ArtworkUnavailable(f"larger than {max_bytes} bytes")
+                        fh.write(chunk)
+                return
+    raise ArtworkUnavailable(f"more than {fetch.max_redirects} redirects")

@@ -1,0 +1,182 @@
+"""Diarization with the real voice encoder on real audio, and show notes with the real MiniLM.
+
+Speaker-attribution error is the share of word time (words transcribed by the pipeline's own
+Whisper model) given to the wrong speaker. Each word's true speaker is the reference turn that
+contains its midpoint (the nearest turn if none does); words inside overlapping reference turns
+are left out, since either answer is right.
+
+Measured on this machine (default settings, threshold 0.3): bundled sample 2.6 % with the
+host/guest names exactly as labelled (2.0 % when the job says ``speakers: 2``); pyannote's
+real two-speaker conversation 5.6 %; its AMI meeting excerpt dev00 4.7 % (speaker names there
+are arbitrary, so the best one-to-one mapping is scored). The bounds leave a margin over those:
+5 % for the clean two-voice sample, 10 % for the real recordings (30 s each, so a single 1.5 s
+turn is already 5 %).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from podclip.records import Transcript
+from podclip.settings import get_settings
+from scoring.diarization import DiarizationOptions
+from scoring.types import Segment
+from store.media import MediaStore
+from tasks.audio import extract_audio
+from tasks.diarize import diarize_wav, read_wav, speaker_names
+from tasks.fetch import download_media
+from tasks.shownotes import build_show_notes, show_notes_options
+from tasks.transcribe import transcribe_audio
+
+pytestmark = pytest.mark.slow
+
+Turn = tuple[float, float, str]
+
+
+@pytest.fixture(scope="module")
+def module_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One data root for the module, so each recording is transcribed once."""
+    root = tmp_path_factory.mktemp("diarize") / "podclip-data"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PODCLIP_DATA_ROOT", str(root))
+        get_settings.cache_clear()
+        yield root
+    get_settings.cache_clear()
+
+
+def _transcribe(path: Path) -> tuple[Transcript, Path]:
+    opts = get_settings().transcribe
+    audio = extract_audio.fn(download_media.fn(str(path)))
+    transcript = transcribe_audio.fn(
+        audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
+    )
+    return transcript, MediaStore.from_settings(get_settings()).local_path(audio.key)
+
+
+@pytest.fixture(scope="module")
+def sample(module_root: Path, sample_episode: Path) -> tuple[Transcript, Path]:
+    return _transcribe(sample_episode)
+
+
+def _diarize(transcript: Transcript, wav: Path, **options: object) -> tuple[Segment, ...]:
+    opts = replace(DiarizationOptions(threshold=get_settings().speakers.threshold), **options)
+    return diarize_wav(transcript, read_wav(wav), opts, threads=1)
+
+
+def attribution_error(segments: Sequence[Segment], turns: Sequence[Turn], mapped: bool) -> float:
+    """Share of word time with the wrong speaker (best one-to-one mapping unless ``mapped``)."""
+    time: dict[tuple[str | None, str], float] = {}
+    for seg in segments:
+        for w in seg.words:
+            mid = (w.start + w.end) / 2
+            inside = {who for a, b, who in turns if a <= mid <= b}
+            if len(inside) > 1:
+                continue
+            truth = (
+                inside.pop()
+                if inside
+                else min(turns, key=lambda t: min(abs(t[0] - mid), abs(t[1] - mid)))[2]
+            )
+            key = (seg.speaker, truth)
+            time[key] = time.get(key, 0.0) + (w.end - w.start)
+    total = sum(time.values())
+    assert total > 0
+    if mapped:
+        right = sum(v for (said, truth), v in time.items() if said == truth)
+        return 1 - right / total
+    said = sorted({s or "" for s, _ in time})
+    truths = sorted({t for _, t in time})
+    best = 0.0
+    for perm in itertools.permutations(said, min(len(said), len(truths))):
+        for chosen in itertools.permutations(truths, len(perm)):
+            best = max(best, sum(time.get((s, t), 0.0) for s, t in zip(perm, chosen, strict=True)))
+    return 1 - best / total
+
+
+def _rttm(path: Path) -> list[Turn]:
+    turns = []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        start, length = float(parts[3]), float(parts[4])
+        turns.append((start, start + length, parts[7]))
+    return turns
+
+
+def test_sample_speakers_within_five_percent(
+    sample: tuple[Transcript, Path], sample_episode: Path
+) -> None:
+    transcript, wav = sample
+    turns = [
+        (t["start"], t["end"], t["speaker"])
+        for t in json.loads(sample_episode.with_name("turns.json").read_text())
+    ]
+    segments = _diarize(transcript, wav)
+    assert {s.speaker for s in segments} == {"host", "guest"}
+    # The host/guest names themselves must be right, not just the grouping.
+    error = attribution_error(segments, turns, mapped=True)
+    assert error <= 0.05, f"speaker attribution error {error:.3f}"
+    hinted = attribution_error(_diarize(transcript, wav, num_speakers=2), turns, mapped=True)
+    assert hinted <= 0.05, f"with a speaker-count hint: {hinted:.3f}"
+    # Splitting at speaker changes keeps every word exactly once, in order.
+    assert [w for s in segments for w in s.words] == [
+        w for s in transcript.segments for w in s.words
+    ]
+
+
+@pytest.mark.parametrize("name", ["sample", "dev00"])
+def test_real_two_speaker_recordings_within_ten_percent(
+    module_root: Path, shared_data: Path, name: str
+) -> None:
+    folder = shared_data / "pyannote-audio"
+    transcript, wav = _transcribe(folder / f"{name}.wav")
+    segments = _diarize(transcript, wav)
+    error = attribution_error(segments, _rttm(folder / f"{name}.rttm"), mapped=False)
+    assert error <= 0.10, f"{name}: speaker attribution error {error:.3f}"
+
+
+def test_show_notes_for_the_sample(sample: tuple[Transcript, Path]) -> None:
+    from scoring import score_episode
+
+    transcript, wav = sample
+    diarized = replace(transcript, segments=_diarize(transcript, wav))
+    host, guest = speaker_names(diarized, None, {})
+    assert host == "Maya"
+    assert guest is not None and guest.startswith("Daniel")
+    moments = sorted(score_episode(diarized.segments), key=lambda m: -m.shareability_score)
+    options = show_notes_options(get_settings().show_notes)
+    md = build_show_notes.fn(diarized, tuple(moments), "The Long Game", host, guest, options)
+
+    assert md.startswith("# The Long Game\n")
+    assert f"Maya talks with {guest} about" in md
+    assert f"**Guest:** {guest}" in md
+    chapters = re.findall(
+        r"^- (\d\d):(\d\d) (\S.*)$", md.split("## Chapters")[1].split("##")[0], re.M
+    )
+    starts = [int(m) * 60 + int(s) for m, s, _ in chapters]
+    assert len(chapters) >= 2 and starts[0] == 0
+    assert starts == sorted(starts) and starts[-1] < transcript.duration_seconds
+    quotes = re.findall(r"^- (\d\d):(\d\d) “(.+)” — (.+)$", md.split("## Key quotes")[1], re.M)
+    assert len(quotes) == min(options.key_quotes, len(moments))
+    for (m, s, text, who), moment in zip(quotes, moments, strict=False):
+        assert text == moment.pull_quote
+        assert moment.start - 1 <= int(m) * 60 + int(s) <= moment.end
+        assert who in {"Maya", guest}
+
+
+def test_encoder_embeddings_are_unit_length_even_for_silence() -> None:
+    import numpy as np
+
+    from tasks.diarize import embed_windows
+
+    rng = np.random.default_rng(0)
+    wav = np.concatenate([np.zeros(16000 * 2), 0.1 * rng.standard_normal(16000 * 2)])
+    emb = embed_windows(wav.astype(np.float32), [(0.0, 1.5), (2.0, 3.5), (3.0, 3.5)])
+    assert emb.shape == (3, 256)
+    assert np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-4)
