@@ -5,10 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PREFECT_PORT ?= 4200
 API_PORT ?= 8000
+PG_DIR ?= data/pg
+PG_PORT ?= 55432
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install demo test test-fast lint format bench up down clean sample
+.PHONY: install demo test test-fast lint format bench bench-analytics up down clean sample \
+	pg-up pg-down test-pg bench-scale
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +45,22 @@ format: install
 bench: install  ## pipeline and scoring benchmarks; results in benchmarks/*.json
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_scoring.py
+
+bench-scale: install pg-up  ## PostgreSQL + two workers vs the SQLite ceiling (results.json "scale")
+	PODCLIP_TEST_PG_DSN=$$(scripts/postgres.sh dsn $(PG_DIR) $(PG_PORT)) $(BIN)/python benchmarks/bench_scale.py
+
+pg-up:  ## local PostgreSQL (Debian's postgresql) in $(PG_DIR) on 127.0.0.1:$(PG_PORT); prints its URL
+	scripts/postgres.sh up $(PG_DIR) $(PG_PORT)
+
+pg-down:  ## stop the local PostgreSQL
+	scripts/postgres.sh down $(PG_DIR)
+
+test-pg: install pg-up  ## the whole suite with the PostgreSQL cases required (as CI runs it)
+	PODCLIP_TEST_PG_DSN=$$(scripts/postgres.sh dsn $(PG_DIR) $(PG_PORT)) PODCLIP_REQUIRE_POSTGRES=1 \
+		$(BIN)/python -m pytest
+
+bench-analytics: install  ## README's example queries over 10 M synthetic clips (a few minutes)
+	$(BIN)/python benchmarks/bench_analytics.py
 
 sample:  ## regenerate the bundled sample episode (needs Debian's espeak-ng)
 	$(BIN)/python scripts/make_sample.py

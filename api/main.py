@@ -19,7 +19,7 @@ from api import errors
 from api.deps import Stores
 from api.media import MediaLinks
 from api.middleware import RequestContextMiddleware
-from api.routes import account, exports, feeds, jobs, media
+from api.routes import account, exports, feeds, jobs, media, share, webhooks
 from api.schemas import Health
 from api.serving import enable_tcp_nodelay_on_listeners
 from api.views import OutputCache
@@ -66,8 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(RequestContextMiddleware)
     for prefix in PREFIXES:
-        for module in (jobs, exports, account, feeds, media):
+        for module in (jobs, exports, account, feeds, media, webhooks):
             app.include_router(module.router, prefix=prefix, include_in_schema=prefix == "/v1")
+    # Guest pages are public web pages, not API resources: served at the root, /share/{token}.
+    app.include_router(share.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -8,7 +8,7 @@ Clips carry every field either document names (``hook`` and ``hook_suggestion``;
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -54,6 +54,7 @@ Platform = Literal[
     "tiktok", "reels", "shorts", "youtube_shorts", "instagram",
     "linkedin", "twitter", "x", "youtube",
 ]  # fmt: skip
+_PLATFORM_NAMES = "|".join(get_args(Platform))
 
 
 class SubmitSource(BaseModel):
@@ -68,6 +69,15 @@ class SubmitOptions(BaseModel):
     caption_style: str = Field(default="yellow-pop", min_length=1, max_length=64)
     clip_count: int = Field(default=6, ge=4, le=9)
     platforms: list[Platform] = Field(default_factory=list)
+    speakers: int | SkipJsonSchema[None] = Field(
+        default=None, ge=1, le=6, description="How many voices the episode has, when known."
+    )
+    host_speaker: Literal["first", "opening", "most"] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Who the host is: the first long turn (default), the voice that talks most "
+        "in the opening minute, or the voice that talks most overall.",
+    )
+    host_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
 
 
 class SubmitJob(BaseModel):
@@ -98,7 +108,7 @@ class SubmitUpload(BaseModel):
     platforms: str | SkipJsonSchema[None] = Field(
         default=None,
         description="Comma-separated platforms.",
-        pattern=r"^(tiktok|reels|shorts|linkedin|twitter|x)(,(tiktok|reels|shorts|linkedin|twitter|x))*$",
+        pattern=rf"^({_PLATFORM_NAMES})(,({_PLATFORM_NAMES}))*$",
     )
     options: str | SkipJsonSchema[None] = Field(
         default=None, description='The options object as JSON text, e.g. {"clip_count": 5}.'
@@ -137,6 +147,9 @@ class Clip(BaseModel):
     media_url: str | None
     rendered_urls: dict[str, str]
     renders: list[Render]
+    captions: dict[str, str | None] = Field(
+        default_factory=dict, description="Signed links to the clip's captions: srt, vtt."
+    )
     transcript_text: str
 
 
@@ -207,7 +220,7 @@ class ClipList(BaseModel):
 class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    format: Literal["mp4", "zip"] = "mp4"
+    format: Literal["mp4", "zip", "otio", "edl", "fcpxml"] = "mp4"
     platform: str | None = Field(default=None, max_length=32)
     preset: str | None = Field(default=None, max_length=32)
 
@@ -221,7 +234,7 @@ class ExportFile(BaseModel):
 class Export(BaseModel):
     object: Literal["export"] = "export"
     job_id: str
-    format: Literal["mp4", "zip"]
+    format: Literal["mp4", "zip", "otio", "edl", "fcpxml"]
     platform: str | None
     preset: str
     export_url: str

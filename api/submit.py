@@ -19,23 +19,15 @@ from urllib.parse import urlsplit
 from api.errors import ApiError
 from podclip.errors import InvalidSourceUrl
 from podclip.netsafe import check_url
+from podclip.presets import DEFAULT_PLATFORMS as DEFAULT_PLATFORMS
+from podclip.presets import PLATFORMS
 from podclip.settings import Settings
-from podclip.sources import VIDEO_EXTENSIONS, YOUTUBE_HOSTS, source_for
+from podclip.sources import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS, YOUTUBE_HOSTS, source_for
 
 SOURCE_TYPES = ("video_url", "audio_url", "rss_feed_url", "youtube_url")
 NO_TRAILER_TYPES = frozenset({"audio_url", "rss_feed_url"})
-PLATFORM_PRESETS: dict[str, str] = {
-    "tiktok": "vertical",
-    "reels": "vertical",
-    "shorts": "vertical",
-    "youtube_shorts": "vertical",
-    "instagram": "vertical",
-    "linkedin": "vertical",
-    "twitter": "landscape",
-    "x": "landscape",
-    "youtube": "landscape",
-}
-DEFAULT_PLATFORMS = ("tiktok", "reels", "shorts", "linkedin", "twitter", "x")
+# Platform → its preferred preset; the full table (presets, length limits) is podclip.presets.
+PLATFORM_PRESETS: dict[str, str] = {name: p.presets[0] for name, p in PLATFORMS.items()}
 MAX_URL = 2048
 MAX_TEXT = {"show_name": 500, "guest_name": 500, "description": 5000}
 
@@ -119,16 +111,15 @@ def parse_platforms(value: Any, param: str) -> list[str] | None:
         value = [p for p in (s.strip() for s in value.split(",")) if p]
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         raise _invalid(param, f"{param} must be a list of platform names.")
-    unknown = [p for p in value if p.lower() not in PLATFORM_PRESETS]
+    unknown = [p for p in value if p.lower() not in PLATFORMS]
     if unknown:
-        raise _invalid(
-            param, f"Unknown platform {unknown[0]!r}; known: {', '.join(PLATFORM_PRESETS)}."
-        )
+        raise _invalid(param, f"Unknown platform {unknown[0]!r}; known: {', '.join(PLATFORMS)}.")
     return list(dict.fromkeys(p.lower() for p in value))
 
 
 def parse_options(value: Any, settings: Settings) -> dict[str, Any]:
-    """The ``options`` object: include_trailer, caption_style, clip_count, platforms."""
+    """The ``options`` object: include_trailer, caption_style, clip_count, platforms and the
+    speaker hints (speakers, host_speaker, host_name)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -157,7 +148,36 @@ def parse_options(value: Any, settings: Settings) -> dict[str, Any]:
     platforms = parse_platforms(value.get("platforms"), "options.platforms")
     if platforms is not None:
         options["platforms"] = platforms
+    options.update(_speaker_hints(value, settings))
     return options
+
+
+HOST_RULES = ("first", "opening", "most")
+
+
+def _speaker_hints(value: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Diarization hints: ``speakers`` (how many voices), ``host_speaker`` rule, ``host_name``."""
+    hints: dict[str, Any] = {}
+    count = value.get("speakers")
+    if count is not None:
+        high = settings.speakers.max_speakers
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= high:
+            raise _invalid("options.speakers", f"options.speakers must be an integer 1-{high}.")
+        hints["speakers"] = count
+    rule = value.get("host_speaker")
+    if rule is not None:
+        if rule not in HOST_RULES:
+            raise _invalid(
+                "options.host_speaker",
+                f"options.host_speaker must be one of {', '.join(HOST_RULES)}.",
+            )
+        hints["host_speaker"] = rule
+    name = value.get("host_name")
+    if name is not None:
+        if not isinstance(name, str) or not 0 < len(name.strip()) <= 200:
+            raise _invalid("options.host_name", "options.host_name must be a short string.")
+        hints["host_name"] = name.strip()
+    return hints
 
 
 def _check_trailer(source_type: str, options: dict[str, Any], *, video: bool = True) -> None:
@@ -212,7 +232,10 @@ def parse_json(body: Any, settings: Settings, *, live: bool) -> Submission:
     description = _text(body, "description")
     if description is not None:
         options["description"] = description
-    _check_trailer(source_type, options)
+    # A video_url that names an audio file (episode.mp3) can be told apart now; one without an
+    # extension only after download, where the flow skips the trailer with a job event.
+    audio_file = PurePosixPath(urlsplit(url).path).suffix.lower() in AUDIO_EXTENSIONS
+    _check_trailer(source_type, options, video=not audio_file)
     return Submission(
         source_type=source_type,
         source_url=url,

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from api import sandbox
+from api import sandbox, share
 from api.media import FIXTURES_DIR, MediaLinks
-from api.submit import DEFAULT_PLATFORMS, PLATFORM_PRESETS
+from podclip.presets import DEFAULT_PLATFORMS, LENGTH_TOLERANCE, PLATFORMS
 from podclip.settings import Settings
 from store.clips import clips_for_job, transcript_for_job
 from store.ops import Job
@@ -127,7 +127,10 @@ def clip_view(
     duration = round(float(row["duration_seconds"]), 3)
     renders = []
     url_by_preset: dict[str, str] = {}
-    for render in row.get("renders", []):
+    # (preset, seconds, url) of every render, longest first: a platform gets the longest render
+    # of its preset that fits its length limit (a trimmed one when the clip is too long).
+    fitting: list[tuple[str, float, str]] = []
+    for render in sorted(row.get("renders", []), key=lambda r: -float(r["duration_seconds"])):
         url = links.url(
             str(render["media_path"]),
             expires_at=expires_at,
@@ -135,6 +138,7 @@ def clip_view(
         )
         if url is not None:
             url_by_preset.setdefault(str(render["preset"]), url)
+            fitting.append((str(render["preset"]), float(render["duration_seconds"]), url))
         renders.append(
             {
                 "preset": render["preset"],
@@ -148,10 +152,15 @@ def clip_view(
     default_url = url_by_preset.get(DEFAULT_PRESET) or next(iter(url_by_preset.values()), None)
     rendered_urls: dict[str, str] = {}
     for platform in platforms:
-        # A platform whose preset was not rendered gets the default (vertical) render.
-        url = url_by_preset.get(PLATFORM_PRESETS.get(platform, DEFAULT_PRESET)) or default_url
+        url = _platform_url(platform, fitting)
         if url is not None:
             rendered_urls[platform] = url
+    captions: dict[str, str | None] = {}
+    for file in row.get("files", []):
+        kind = str(file["kind"])
+        captions[kind] = links.url(
+            str(file["media_path"]), expires_at=expires_at, filename=f"{row['clip_id']}.{kind}"
+        )
     return {
         "object": "clip",
         "id": row["clip_id"],
@@ -175,8 +184,25 @@ def clip_view(
         "media_url": default_url,
         "rendered_urls": rendered_urls,
         "renders": renders,
+        "captions": captions,
         "transcript_text": row["transcript_text"],
     }
+
+
+def _platform_url(platform: str, fitting: list[tuple[str, float, str]]) -> str | None:
+    """The longest render in the platform's presets (preferred first) within its length limit.
+
+    A platform whose presets were not rendered gets the default (vertical) render; a clip with
+    no render short enough for the platform gets no URL for it.
+    """
+    spec = PLATFORMS.get(platform)
+    presets = spec.presets if spec else (DEFAULT_PRESET,)
+    limit = spec.max_seconds + LENGTH_TOLERANCE if spec else float("inf")
+    for wanted in (*presets, DEFAULT_PRESET):
+        for preset, seconds, url in fitting:
+            if preset == wanted and seconds <= limit:
+                return url
+    return None
 
 
 def _sorted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -228,9 +254,9 @@ def output_view(
     # Trailers, show notes and guest pages are not built by the pipeline yet.
     return {
         "clips": clips,
-        "trailer": None,
-        "guest_share_url": None,
-        "show_notes": None,
+        "trailer": share.trailer_view(links, job, share.job_outputs(settings, job)),
+        "guest_share_url": share.share_url(links, job.id),
+        "show_notes": share.job_outputs(settings, job).get("show_notes", {}).get("body"),
         "transcript": transcript,
     }
 

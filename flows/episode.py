@@ -7,7 +7,7 @@ It only sequences stages and moves the job's status; every stage is a cached tas
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -17,15 +17,27 @@ from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
 from sqlalchemy import Engine
 
+from podclip.records import AudioTrack, ClipPlan, SourceMedia
 from podclip.settings import get_settings
 from store import locks, ops, queue
-from store.clips import PublishBatch
+from store.analytics import episode_info
+from store.clips import EpisodeOutput, PublishBatch
+from tasks.artwork import fetch_artwork
 from tasks.audio import extract_audio
+from tasks.diarize import diarization_options, diarize_speakers, speaker_names, speakers_output
 from tasks.feeds import resolve_newest_episode
 from tasks.fetch import download_media
 from tasks.moments import plan_clips, score_moments, scoring_options
 from tasks.publish import publish_clips
-from tasks.render import DEFAULT_PRESET, render_clip
+from tasks.render import render_clip, render_spans
+from tasks.shownotes import (
+    build_show_notes,
+    ranked_moments,
+    show_notes_options,
+    show_notes_output,
+)
+from tasks.subtitles import write_clip_captions
+from tasks.trailer import plan_trailer, render_trailer
 from tasks.transcribe import TRANSCRIPTION_LIMIT, transcribe_audio
 
 
@@ -54,9 +66,11 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
             cache_expiration=timedelta(hours=settings.fetch.url_cache_hours)
         )
         source_url = job.source_url
+        artwork_url = job.options.get("artwork_url")
         if job.source_type == "rss_feed_url":
             episode = resolve_newest_episode(job.source_url)
             source_url = episode.enclosure_url
+            artwork_url = artwork_url or episode.artwork_url
             ops.update_job(engine, job_id, title=job.title or episode.title)
         source = fetch(source_url)
         audio = extract_audio(source)
@@ -79,6 +93,11 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
             transcript = transcribe_audio(
                 audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
             )
+        if settings.speakers.enabled:
+            transcript = diarize_speakers(
+                transcript, audio, diarization_options(settings.speakers, job.options)
+            )
+        host_name, guest_name = speaker_names(transcript, job.guest_name, job.options)
 
         ops.set_status(engine, job_id, "clipping")
         from scoring import MODEL_VERSION
@@ -91,17 +110,39 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
             int(count) if count else None,
         )
         plans = plan_clips(job_id, moments, transcript)
+        notes = build_show_notes(
+            transcript,
+            ranked_moments(plans),
+            job.title or job.show_name or "Show notes",
+            host_name,
+            guest_name,
+            show_notes_options(settings.show_notes),
+        )
 
         ops.set_status(engine, job_id, "rendering")
         style = str(job.options.get("caption_style") or "yellow-pop")
         title = job.show_name or job.title or "podclip"
+        # Show artwork decorates audiograms only; a video source keeps its own picture.
+        artwork = fetch_artwork(artwork_url) if artwork_url and not audio.info.has_video else None
         futures = [
-            render_clip.submit(
-                source, audio, p.moment.start, p.moment.end, p.words, DEFAULT_PRESET, style, title
+            (
+                p.clip_id,
+                render_clip.submit(
+                    source, audio, p.moment.start, end, p.words, preset, style, title, artwork
+                ),
             )
             for p in plans
+            for preset, end in render_spans(
+                p.moment.start, p.moment.end, job.options.get("platforms")
+            )
         ]
-        renders = [(p.clip_id, f.result()) for p, f in zip(plans, futures, strict=True)]
+        captions = [
+            write_clip_captions.submit(p.clip_id, p.moment.start, p.moment.end, p.words)
+            for p in plans
+        ]
+        renders = [(clip_id, f.result()) for clip_id, f in futures]
+        clip_files = [file for f in captions for file in f.result()]
+        trailer_outputs = _trailer_outputs(engine, job, source, audio, plans, logger)
 
         publish_clips(
             PublishBatch(
@@ -111,6 +152,17 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
                 plans=plans,
                 renders=renders,
                 scoring_model_version=MODEL_VERSION,
+                clip_files=clip_files,
+                outputs=[
+                    *trailer_outputs,
+                    speakers_output(transcript, guest_name),
+                    show_notes_output(notes),
+                ],
+                episode=episode_info(
+                    ops.get_job(engine, job_id),
+                    language=transcript.language,
+                    duration_seconds=transcript.duration_seconds,
+                ),
             )
         )
     except Exception as exc:
@@ -144,3 +196,41 @@ def _heartbeat(engine: Engine, job_id: str, every_seconds: float) -> Iterator[No
     finally:
         stop.set()
         thread.join(timeout=5)
+
+
+def _trailer_outputs(
+    engine: Engine,
+    job: ops.Job,
+    source: SourceMedia,
+    audio: AudioTrack,
+    plans: Sequence[ClipPlan],
+    logger: Any,
+) -> list[EpisodeOutput]:
+    """The trailer output when the job asks for one and the source has video, else none.
+
+    A source whose lack of video shows only after download (a URL without an extension) gets
+    a job event saying why there is no trailer; the rest of the job still completes.
+    """
+    if not job.options.get("include_trailer"):
+        return []
+    if not audio.info.has_video:
+        message = "trailer_not_supported_for_source: the source has no video; no trailer made."
+        logger.warning("job %s: %s", job.id, message)
+        ops.add_job_event(engine, job.id, message)
+        return []
+    opts = get_settings().trailer
+    cuts = plan_trailer(plans, opts)
+    if not cuts:
+        return []
+    subtitle = job.title if job.show_name and job.title else None
+    trailer = render_trailer(
+        source, cuts, job.show_name or job.title or "podclip", subtitle, opts.width, opts.height
+    )
+    return [
+        EpisodeOutput(
+            kind="trailer",
+            media_path=trailer.path,
+            sha256=trailer.sha256,
+            duration_seconds=trailer.duration_seconds,
+        )
+    ]

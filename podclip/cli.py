@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from podclip import remote_cli, scale_cli
+from podclip.analytics_cli import report_command, write_csv
 from podclip.errors import PodclipError
 from podclip.feeds_cli import app as feeds_app
 from podclip.keys_cli import keys_app
@@ -23,6 +25,9 @@ from podclip.settings import Settings, get_settings
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(keys_app, name="keys")
+app.command("report")(report_command)
+remote_cli.register(app)
+scale_cli.register(app)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -63,8 +68,12 @@ def serve() -> None:
 def clips_command(
     job_id: Annotated[str, typer.Argument(help="The job id printed by `podclip run`.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    api_url: remote_cli.ApiUrl = None,
 ) -> None:
-    """Show a job's clips, best first."""
+    """Show a job's clips, best first (through the API with --api-url or PODCLIP_API_KEY set)."""
+    if remote_cli.use_api(api_url):
+        remote_cli.clips_remote(job_id, as_json=as_json, api_url=api_url, api_key=None)
+        return
     from store import ops
     from store.clips import clips_for_job
 
@@ -88,8 +97,9 @@ def clips_command(
 def sql(
     query: Annotated[str, typer.Argument(help="One SQL statement (DuckDB dialect).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON rows.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")] = False,
 ) -> None:
-    """Query the lake (transcript_segments, clips, renders) and the jobs tables with SQL."""
+    """Query the lake (clips, clip_scores, episode_summary, ...) and the jobs tables with SQL."""
     import duckdb
 
     from store.query import run_sql
@@ -99,6 +109,11 @@ def sql(
         columns, rows = run_sql(settings, query)
     except (duckdb.Error, PodclipError) as exc:
         _fail(f"SQL error: {exc}")
+    if as_json and as_csv:
+        _fail("choose one of --json and --csv")
+    if as_csv:
+        write_csv(columns, rows, sys.stdout)
+        return
     if as_json:
         print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str))
         return

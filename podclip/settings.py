@@ -55,6 +55,34 @@ class ScoringSettings(BaseModel):
     target_max_seconds: float = 60.0
 
 
+class SpeakerSettings(BaseModel):
+    """Diarization with resemblyzer voice embeddings (seconds unless stated)."""
+
+    enabled: bool = True
+    window_seconds: float = 1.5
+    hop_seconds: float = 0.75
+    # Average-linkage cut on cosine distance between voice embeddings; lower finds more voices.
+    threshold: float = 0.3
+    max_speakers: int = 6
+    # A cluster with less speech than this is merged into the nearest voice.
+    min_speaker_seconds: float = 4.0
+    # The host is whoever speaks most in this opening stretch of speech.
+    host_window_seconds: float = 60.0
+    # 0 = all cores. One thread by default: for 62 min of audio on 2 cores, two threads took
+    # 12.5 s against 18.5 s on an idle machine, but 557 s against 28 s on a busy one.
+    torch_threads: int = 1
+
+
+class ShowNotesSettings(BaseModel):
+    """Chapters, summary and quotes of the Markdown show notes (seconds unless stated)."""
+
+    min_chapter_seconds: float = 45.0
+    max_chapters: int = 10
+    passage_seconds: float = 20.0
+    summary_sentences: int = 3
+    key_quotes: int = 4
+
+
 class RenderSettings(BaseModel):
     """ffmpeg encoding knobs for finished clips."""
 
@@ -68,6 +96,26 @@ class RenderSettings(BaseModel):
     ffmpeg_threads: int = 0
     font_name: str = "DejaVu Sans"
     timeout_seconds: float = 600.0
+    # Video reframing: face samples per second (downscaled frames), and what fills the frame
+    # when no face is found: "blur" (a blurred zoom of the clip) or an ffmpeg colour.
+    reframe_sample_fps: float = 3.0
+    letterbox: str = "blur"
+    # Show artwork (audiograms) is downloaded once per URL, at most this many bytes.
+    artwork_max_bytes: int = 5_000_000
+
+
+class TrailerSettings(BaseModel):
+    """The episode trailer of video sources: length bounds and cut shape (seconds, pixels)."""
+
+    min_seconds: float = 45.0
+    max_seconds: float = 75.0
+    target_seconds: float = 60.0
+    min_segments: int = 3
+    max_segments: int = 6
+    title_seconds: float = 2.5
+    crossfade_seconds: float = 0.4
+    width: int = 1920
+    height: int = 1080
 
 
 class QueueSettings(BaseModel):
@@ -80,6 +128,8 @@ class QueueSettings(BaseModel):
     # A claimed run that has not started after this long is started again.
     start_grace_seconds: float = 600.0
     deployment: str = "process-episode/process-episode"
+    # The Prefect work pool that `podclip worker` polls (deployments/prefect.yaml deploys to it).
+    work_pool: str = "podclip"
     # Lease of per-episode stage locks and Prefect concurrency slots (Prefect's minimum: 60 s).
     lock_lease_seconds: float = 60.0
     # Prefect global concurrency limits, across every worker (created by `podclip serve`).
@@ -114,6 +164,21 @@ class ApiSettings(BaseModel):
     output_cache_jobs: int = 256
 
 
+class WebhookSettings(BaseModel):
+    """Webhook delivery (seconds unless stated); see tasks/webhooks.py."""
+
+    delivery_timeout_seconds: float = 10.0
+    # Multiplies the retry schedule (1 s, 10 s, 1 min, 10 min, 1 h, 6 h, 24 h); tests shrink it.
+    time_scale: float = 1.0
+    max_attempts: int = 7
+    deliver_interval_seconds: float = 5.0
+    max_consecutive_failures: int = 10
+    # A claimed delivery is the claimer's for this long; must outlast a batch's sends.
+    lease_seconds: float = 120.0
+    batch_size: int = 20
+    concurrency: int = 8
+
+
 class Settings(BaseSettings):
     """All of podclip's settings; build through :func:`get_settings`."""
 
@@ -126,16 +191,23 @@ class Settings(BaseSettings):
     lake_catalog: str | None = None
     lake_data_url: str | None = None
     media_url: str | None = None
+    # S3-compatible endpoint (MinIO, Ceph, moto) for s3:// media and lake URLs; credentials
+    # come from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION variables.
+    s3_endpoint: str | None = None
     allow_private_urls: bool = False
     public_base_url: str = "http://127.0.0.1:8000"
 
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     transcribe: TranscribeSettings = Field(default_factory=TranscribeSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
+    speakers: SpeakerSettings = Field(default_factory=SpeakerSettings)
+    show_notes: ShowNotesSettings = Field(default_factory=ShowNotesSettings)
     render: RenderSettings = Field(default_factory=RenderSettings)
+    trailer: TrailerSettings = Field(default_factory=TrailerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @property
     def root(self) -> Path:

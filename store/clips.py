@@ -7,6 +7,7 @@ duplicates.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,6 +53,21 @@ class ClipFile:
 
 
 @dataclass(frozen=True)
+class EpisodeInfo:
+    """The episode facts analysts group by (one ``episodes`` row per job); seconds, UTC."""
+
+    show_name: str | None
+    episode_title: str | None
+    guest_name: str | None
+    published_at: datetime | None
+    """The feed item's date when the job came from a feed, else the job's creation time."""
+    source_url: str | None
+    source_type: str | None
+    duration_seconds: float | None
+    language: str | None
+
+
+@dataclass(frozen=True)
 class PublishBatch:
     """Everything one job writes to the lake."""
 
@@ -63,9 +79,10 @@ class PublishBatch:
     scoring_model_version: str
     outputs: Sequence[EpisodeOutput] = ()
     clip_files: Sequence[ClipFile] = ()
+    episode: EpisodeInfo | None = None
 
 
-TABLES = ("transcript_segments", "clips", "renders", "episode_outputs", "clip_files")
+TABLES = ("transcript_segments", "clips", "renders", "episode_outputs", "clip_files", "episodes")
 
 
 def publish(settings: Settings, batch: PublishBatch) -> None:
@@ -76,6 +93,7 @@ def publish(settings: Settings, batch: PublishBatch) -> None:
     renders = _renders_table(batch, now)
     outputs = _outputs_table(batch, now)
     files = _clip_files_table(batch, now)
+    episodes = _episodes_table(batch, now)
     with lake.connect(settings) as conn:
         conn.execute("BEGIN TRANSACTION")
         try:
@@ -86,6 +104,7 @@ def publish(settings: Settings, batch: PublishBatch) -> None:
             _insert(conn, "renders", renders)
             _insert(conn, "episode_outputs", outputs)
             _insert(conn, "clip_files", files)
+            _insert(conn, "episodes", episodes)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -115,11 +134,18 @@ def clips_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
         renders = _dicts(
             conn.execute("SELECT * FROM renders WHERE job_id = ? ORDER BY preset", [job_id])
         )
+        files = _dicts(
+            conn.execute("SELECT * FROM clip_files WHERE job_id = ? ORDER BY kind", [job_id])
+        )
     by_clip: dict[str, list[dict[str, Any]]] = {}
     for render in renders:
         by_clip.setdefault(render["clip_id"], []).append(render)
+    files_by_clip: dict[str, list[dict[str, Any]]] = {}
+    for row in files:
+        files_by_clip.setdefault(row["clip_id"], []).append(row)
     for clip in clips:
         clip["renders"] = by_clip.get(clip["clip_id"], [])
+        clip["files"] = files_by_clip.get(clip["clip_id"], [])
     return clips
 
 
@@ -234,6 +260,7 @@ def _clips_table(batch: PublishBatch, now: datetime) -> pa.Table:
             "scoring_model_version": [batch.scoring_model_version] * len(plans),
             "transcription_model_id": [batch.transcript.model_id] * len(plans),
             "created_at": pa.array([now] * len(plans), pa.timestamp("us", tz="UTC")),
+            **_episode_columns(batch, len(plans)),
         }
     )
 
@@ -286,3 +313,86 @@ def _clip_files_table(batch: PublishBatch, now: datetime) -> pa.Table:
             "created_at": pa.array([now] * len(files), pa.timestamp("us", tz="UTC")),
         }
     )
+
+
+def _episodes_table(batch: PublishBatch, now: datetime) -> pa.Table:
+    """The job's ``episodes`` row: its facts and the summary of its clips' scores."""
+    e = batch.episode
+    if e is None:
+        return pa.table({"job_id": pa.array([], pa.string())})
+    moments = [p.moment for p in batch.plans]
+    scores = [float(m.shareability_score) for m in moments]
+    best = max(batch.plans, key=lambda p: p.moment.shareability_score, default=None)
+    row: dict[str, Any] = {
+        "job_id": batch.job_id,
+        "show_name": e.show_name,
+        "episode_title": e.episode_title,
+        "guest_name": _guest_name(batch),
+        "published_at": e.published_at,
+        "source_url": e.source_url,
+        "source_type": e.source_type,
+        "duration_seconds": e.duration_seconds,
+        "language": e.language,
+        "clip_count": len(scores),
+        "mean_score": sum(scores) / len(scores) if scores else None,
+        "max_score": max(scores, default=None),
+        "min_score": min(scores, default=None),
+        "top_moment_type": best.moment.moment_type if best else None,
+        "best_clip_id": best.clip_id if best else None,
+        "total_clip_seconds": sum(m.end - m.start for m in moments),
+        "scoring_model_version": batch.scoring_model_version,
+        "created_at": now,
+    }
+    return pa.Table.from_pylist([row], schema=EPISODES_SCHEMA)
+
+
+EPISODES_SCHEMA = pa.schema(
+    [
+        ("job_id", pa.string()),
+        ("show_name", pa.string()),
+        ("episode_title", pa.string()),
+        ("guest_name", pa.string()),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("source_url", pa.string()),
+        ("source_type", pa.string()),
+        ("duration_seconds", pa.float64()),
+        ("language", pa.string()),
+        ("clip_count", pa.int32()),
+        ("mean_score", pa.float64()),
+        ("max_score", pa.float64()),
+        ("min_score", pa.float64()),
+        ("top_moment_type", pa.string()),
+        ("best_clip_id", pa.string()),
+        ("total_clip_seconds", pa.float64()),
+        ("scoring_model_version", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def _episode_columns(batch: PublishBatch, rows: int) -> dict[str, pa.Array]:
+    """The episode facts copied onto each clip row, so ``clip_scores`` needs no join."""
+    e = batch.episode
+    day = e.published_at.astimezone(UTC).date() if e and e.published_at else None
+    return {
+        "show_name": pa.array([e.show_name if e else None] * rows, pa.string()),
+        "episode_title": pa.array([e.episode_title if e else None] * rows, pa.string()),
+        "guest_name": pa.array([_guest_name(batch)] * rows, pa.string()),
+        "episode_date": pa.array([day] * rows, pa.date32()),
+    }
+
+
+def _guest_name(batch: PublishBatch) -> str | None:
+    """The job's guest, else the one speaker identification put in the ``speakers`` output."""
+    if batch.episode is not None and batch.episode.guest_name:
+        return batch.episode.guest_name
+    for output in batch.outputs:
+        if output.kind != "speakers" or not output.body:
+            continue
+        try:
+            found = json.loads(output.body).get("guest_name")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(found, str) and found.strip():
+            return found.strip()
+    return None

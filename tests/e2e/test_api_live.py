@@ -110,10 +110,12 @@ def test_klipit_quickstart_on_a_live_key(
         assert job["duration_seconds"] == pytest.approx(263.4, abs=1.0)
         assert job["completed_at"].endswith("Z") and job["error"] is None
         output = job["output"]
-        assert output["trailer"] is None and output["show_notes"] is None
-        assert output["guest_share_url"] is None
+        assert output["trailer"] is None
+        assert output["show_notes"].startswith("# ") and "## Chapters" in output["show_notes"]
+        assert output["guest_share_url"].startswith(f"{api.base_url}/share/{job['id']}.")
         transcript = output["transcript"]
         assert transcript and all(set(s) == {"speaker", "start", "end", "text"} for s in transcript)
+        assert {s["speaker"] for s in transcript} == {"host", "guest"}
         assert any("long game" in s["text"].lower() for s in transcript)
 
         # 3. Read clips sorted by score.
@@ -155,8 +157,9 @@ def test_klipit_quickstart_on_a_live_key(
         assert archive.status_code == 200
         with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
             names = zipped.namelist()
-            assert len(names) == len(clips)
-            assert all(_is_mp4(zipped.read(n)[:16]) for n in names)
+            videos = [n for n in names if n.endswith(".mp4")]
+            assert len(videos) == len(clips) and any(n.endswith("/clips.csv") for n in names)
+            assert all(_is_mp4(zipped.read(n)[:16]) for n in videos)
         forged = bundle.json()["export_url"][:-4] + "AAAA"
         assert httpx.get(forged, timeout=30).status_code == 404
 

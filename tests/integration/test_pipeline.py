@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from podclip.settings import get_settings
 from store import ops
-from store.clips import clips_for_job, row_counts, transcript_for_job
+from store.clips import clips_for_job, outputs_for_job, row_counts, transcript_for_job
 from store.media import sha256_file
 from tasks.ffmpeg import probe
 from tests.support.frames import caption_pixels, frame_at
@@ -48,18 +49,22 @@ def _check_outputs(job: ops.Job, *, min_clips: int, max_clips: int) -> list[dict
         assert clip["moment_type"] and clip["category"] and clip["reason"]
         assert 0 < len(clip["hook"]) <= 100
         assert clip["pull_quote"] in clip["transcript_text"]
+        # The default platforms need one vertical (TikTok, Reels, Shorts, LinkedIn) and one
+        # landscape (X/Twitter) file per clip; clips are shorter than every platform's limit.
         renders = clip["renders"]
-        assert len(renders) == 1
-        render = renders[0]
-        path = Path(render["media_path"])
-        assert path.is_file()
-        assert sha256_file(path) == render["sha256"]
-        info = probe(path)
-        assert (info.width, info.height) == (1080, 1920)
-        assert info.has_audio and info.has_video
-        expected = clip["end_seconds"] - clip["start_seconds"]
-        assert abs(info.duration_seconds - expected) <= 0.3, (info.duration_seconds, expected)
-        assert abs(render["duration_seconds"] - info.duration_seconds) < 1e-6
+        assert sorted(r["preset"] for r in renders) == ["landscape", "vertical"]
+        for render in renders:
+            path = Path(render["media_path"])
+            assert path.is_file()
+            assert sha256_file(path) == render["sha256"]
+            info = probe(path)
+            size = {"vertical": (1080, 1920), "landscape": (1920, 1080)}[render["preset"]]
+            assert (info.width, info.height) == size
+            assert info.has_audio and info.has_video
+            expected = clip["end_seconds"] - clip["start_seconds"]
+            assert abs(info.duration_seconds - expected) <= 0.3, (info.duration_seconds, expected)
+            assert abs(render["duration_seconds"] - info.duration_seconds) < 1e-6
+        assert sorted(f["kind"] for f in clip["files"]) == ["srt", "vtt"]
     return clips
 
 
@@ -69,7 +74,8 @@ def _assert_captions_burned_in(clip: dict[str, object], job_id: str) -> None:
     words = [w for s in segments for w in s["words"] if start <= w["start_seconds"] < end - 1]
     word = words[len(words) // 2]
     at = word["start_seconds"] - start + 0.05
-    path = Path(clip["renders"][0]["media_path"])  # type: ignore[index]
+    vertical = [r for r in clip["renders"] if r["preset"] == "vertical"]  # type: ignore[attr-defined]
+    path = Path(vertical[0]["media_path"])
     white, yellow = caption_pixels(frame_at(path, at), 0.58, 0.80)
     assert white > 500 and yellow > 200, (white, yellow)
 
@@ -81,6 +87,13 @@ def test_sample_episode_end_to_end(prefect_results: Path, sample_episode: Path) 
     _assert_captions_burned_in(clips[0], job.id)
     segments = transcript_for_job(get_settings(), job.id)
     assert segments and all(s["words"] for s in segments)
+    # Diarized: both voices of the sample, and show notes with timed chapters and quotes.
+    assert {s["speaker"] for s in segments} == {"host", "guest"}
+    outputs = outputs_for_job(get_settings(), job.id)
+    notes = outputs["show_notes"]["body"]
+    assert notes.startswith("# ") and re.search(r"^- 00:00 \S", notes, re.M), notes
+    assert "## Chapters" in notes and re.search(r"^- \d\d:\d\d “.+” — \S", notes, re.M)
+    assert json.loads(outputs["speakers"]["body"])["guest_name"]
     counts = row_counts(get_settings(), job.id)
     assert counts["transcript_segments"] == len(segments)
     assert counts["clips"] == len(clips)
@@ -106,7 +119,8 @@ def test_sample_episode_end_to_end(prefect_results: Path, sample_episode: Path) 
     states = rerun["states"]
     for name in ("extract_audio", "transcribe_audio", "score_moments"):
         assert states[name] == ["Cached"], (name, states)
-    assert states["render_clip"] == ["Cached"] * len(clips)
+    assert states["render_clip"] == ["Cached"] * 2 * len(clips)
+    assert states["diarize_speakers"] == states["build_show_notes"] == ["Cached"], states
     assert row_counts(get_settings(), job.id)["clips"] == len(clips)
     assert row_counts(get_settings(), rerun["job_id"])["clips"] == len(clips)
 

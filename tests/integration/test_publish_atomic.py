@@ -39,4 +39,5 @@ def test_killed_publish_leaves_lake_unchanged(data_root: Path) -> None:
         "renders": 1,
         "episode_outputs": 1,
         "clip_files": 1,
+        "episodes": 1,
     }

@@ -6,7 +6,7 @@ from podclip.records import ClipPlan, RenderedClip, Transcript
 from podclip.settings import Settings
 from scoring.types import ScoredMoment, Segment, Word
 from store import ops
-from store.clips import ClipFile, EpisodeOutput, PublishBatch, publish
+from store.clips import ClipFile, EpisodeInfo, EpisodeOutput, PublishBatch, publish
 
 
 def make_batch(job_id: str) -> PublishBatch:
@@ -30,6 +30,7 @@ def make_batch(job_id: str) -> PublishBatch:
         scoring_model_version="seed",
         outputs=[EpisodeOutput("show_notes", body="# Seed\n\nHello world.")],
         clip_files=[ClipFile("clip_seed", "srt", "/p.srt", "0" * 64, 30)],
+        episode=EpisodeInfo("Seed Show", "Seed", None, None, "/seed.mp3", "file", 1.0, "en"),
     )
 
 

@@ -114,3 +114,37 @@ def test_upload_fields() -> None:
     with pytest.raises(ApiError) as caught:
         parse_upload_fields({"options": "{nope"}, _settings(), "ep.mp3")
     assert (caught.value.code, caught.value.param) == ("invalid_json", "options")
+
+
+def test_speaker_hints_are_kept() -> None:
+    body = {
+        "source_url": "https://cdn.example.com/ep.mp3",
+        "options": {"speakers": 3, "host_speaker": "most", "host_name": " Maya "},
+    }
+    options = parse_json(body, _settings(), live=False).options
+    assert options["speakers"] == 3
+    assert options["host_speaker"] == "most"
+    assert options["host_name"] == "Maya"
+
+
+@pytest.mark.parametrize(
+    ("options", "param"),
+    [
+        ({"speakers": 0}, "options.speakers"),
+        ({"speakers": 99}, "options.speakers"),
+        ({"speakers": True}, "options.speakers"),
+        ({"host_speaker": "loudest"}, "options.host_speaker"),
+        ({"host_name": ""}, "options.host_name"),
+        ({"host_name": 7}, "options.host_name"),
+    ],
+)
+def test_bad_speaker_hints_are_refused(options: dict[str, Any], param: str) -> None:
+    body = {"source_url": "https://cdn.example.com/ep.mp3", "options": options}
+    assert _code(body)[1] == param
+
+
+def test_upload_accepts_every_platform_name() -> None:
+    from api.schemas import SubmitUpload
+
+    pattern = SubmitUpload.model_fields["platforms"].metadata
+    assert any("youtube_shorts" in str(m) for m in pattern)
