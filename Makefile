@@ -27,8 +27,8 @@ install: $(STAMP)  ## create .venv and install podclip with its dev tools
 demo: install  ## run the bundled sample episode end to end and print the clips
 	$(BIN)/podclip demo
 
-test: install  ## the whole test suite (unit, integration, e2e)
-	$(BIN)/python -m pytest
+test: install  ## the whole test suite (unit, integration, e2e), two test files at a time
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: install  ## unit tests only
 	$(BIN)/python -m pytest tests/unit
@@ -57,7 +57,7 @@ pg-down:  ## stop the local PostgreSQL
 
 test-pg: install pg-up  ## the whole suite with the PostgreSQL cases required (as CI runs it)
 	PODCLIP_TEST_PG_DSN=$$(scripts/postgres.sh dsn $(PG_DIR) $(PG_PORT)) PODCLIP_REQUIRE_POSTGRES=1 \
-		$(BIN)/python -m pytest
+		$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench-analytics: install  ## README's example queries over 10 M synthetic clips (a few minutes)
 	$(BIN)/python benchmarks/bench_analytics.py

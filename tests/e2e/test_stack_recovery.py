@@ -39,8 +39,10 @@ def _wait(predicate: Callable[[], bool], seconds: float, what: str) -> None:
     raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A Prefect server per test: a shared one hands the next test a backlog of schedule runs
+    (drain-queue every 2 s) that its serve process must work through first."""
     home = tmp_path_factory.mktemp("prefect-home")
     port = _free_port()
     env = {
