@@ -198,7 +198,10 @@ def main() -> None:
             "machine": {"cpus": os.cpu_count()},
         }
         out = REPO / "benchmarks" / "results.json"
-        out.write_text(json.dumps(results, indent=2) + "\n")
+        # Other benchmarks keep their own keys in the same file ("scale", "analytics").
+        merged = json.loads(out.read_text()) if out.exists() else {}
+        merged.update(results)
+        out.write_text(json.dumps(merged, indent=2) + "\n")
         _print(results)
     finally:
         shutil.rmtree(work, ignore_errors=True)
