@@ -45,12 +45,26 @@ def _load_extensions(conn: duckdb.DuckDBPyConnection, catalog: str) -> None:
         conn.execute("LOAD sqlite")
 
 
+_prepared_catalogs: set[str] = set()
+_prepare_lock = threading.Lock()
+
+
 def _prepare_sqlite_catalog(catalog: str) -> None:
-    path = Path(catalog.removeprefix("sqlite:"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # WAL once per file: readers then stay fast while pipelines commit (SETUP-NOTES.md).
-    with sqlite3.connect(path, timeout=30) as db:
-        db.execute("PRAGMA journal_mode=wal")
+    """Put the catalog in WAL mode (readers then stay fast while pipelines commit), once per
+    process and before DuckDB opens it here.
+
+    Python's sqlite3 and DuckDB's sqlite extension are two copies of SQLite; closing a file in
+    one drops the POSIX locks the other holds on it (sqlite.org/howtocorrupt.html, 2.2.1), so
+    opening the catalog with sqlite3 while DuckDB has it attached corrupted it under load.
+    """
+    with _prepare_lock:
+        if catalog in _prepared_catalogs:
+            return
+        path = Path(catalog.removeprefix("sqlite:"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path, timeout=30) as db:
+            db.execute("PRAGMA journal_mode=wal")
+        _prepared_catalogs.add(catalog)
 
 
 @contextmanager
