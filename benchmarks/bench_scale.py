@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.e2e.helpers import RELAXED, free_port, run_api_server  # noqa: E402
 from tests.support import postgres  # noqa: E402
+from tests.support.processes import stop_groups  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results.json"
 BIN = Path(sys.executable).parent
@@ -168,15 +169,7 @@ class Stack:
                        capture_output=True)  # fmt: skip
 
     def stop(self) -> None:
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        stop_groups(self.procs)
 
 
 def _wait(predicate: Callable[[], bool], seconds: float, what: str) -> None:
