@@ -36,7 +36,7 @@ test-fast: install  ## unit tests only
 lint: install  ## ruff check, ruff format --check, mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy podclip scoring store
+	$(BIN)/mypy podclip flows tasks scoring deployments
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from podclip.scoring.labels import CATEGORY_BY_TYPE, MOMENT_TYPES
 
-from podclip.settings import Settings
-from scoring.labels import CATEGORY_BY_TYPE, MOMENT_TYPES
-from store import lake
-from store.analytics import EXAMPLE_QUERIES
+from podclip.core.settings import Settings
+from podclip.store import lake
+from podclip.store.analytics import EXAMPLE_QUERIES
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 BASELINE_SQL = "SELECT count(*), avg(shareability_score) FROM clips"

@@ -37,11 +37,12 @@ SEGMENTS = 60
 def seed(root: Path) -> tuple[str, str]:
     """One complete live job in the lake and a live key; return (job id, key)."""
     os.environ["PODCLIP_DATA_ROOT"] = str(root)
-    from podclip.records import ClipPlan, RenderedClip, Transcript
-    from podclip.settings import get_settings
-    from scoring.types import ScoredMoment, Segment, Word
-    from store import api_keys, ops
-    from store.clips import PublishBatch, publish
+    from podclip.scoring.types import ScoredMoment, Segment, Word
+
+    from podclip.core.records import ClipPlan, RenderedClip, Transcript
+    from podclip.core.settings import get_settings
+    from podclip.store import api_keys, ops
+    from podclip.store.clips import PublishBatch, publish
 
     settings = get_settings()
     engine = ops.engine_for(settings.resolved_database_url)
@@ -105,7 +106,7 @@ def start_api(root: Path, port: int) -> subprocess.Popen[bytes]:
     }
     log = (root / "uvicorn.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "podclip.api.main:app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", "2", "--no-access-log", "--log-level", "info"],
         env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip

@@ -27,7 +27,7 @@ CLIPS = 5
 
 def build_episode(out: Path) -> float:
     """Concatenate the sample and shared recordings to about an hour of 16 kHz mono audio."""
-    from tasks.ffmpeg import probe, run_ffmpeg
+    from podclip.tasks.ffmpeg import probe, run_ffmpeg
 
     parts = [REPO / "podclip" / "sample" / "episode.mp3"]
     for rel in (
@@ -77,8 +77,9 @@ def build_episode(out: Path) -> float:
 
 def bare_transcribe(wav: Path) -> float:
     """Seconds for faster-whisper alone, model already loaded, same options as the pipeline."""
-    from podclip.settings import get_settings
-    from tasks.transcribe import _run, default_model_dir, load_model
+    from podclip.tasks.transcribe import _run, default_model_dir, load_model
+
+    from podclip.core.settings import get_settings
 
     opts = get_settings().transcribe
     model = load_model(
@@ -93,8 +94,8 @@ def bare_transcribe(wav: Path) -> float:
 
 def stage_seconds(job_id: str) -> dict[str, float]:
     """Seconds per status from the job's events (each status until the next one)."""
-    from podclip.settings import get_settings
-    from store import ops
+    from podclip.core.settings import get_settings
+    from podclip.store import ops
 
     events = ops.job_events_for(ops.engine_for(get_settings().resolved_database_url), job_id)
     stages: dict[str, float] = {}
@@ -124,9 +125,10 @@ def task_window(flow_run_id: str, name: str) -> float:
 
 
 def run_job(source: Path) -> tuple[str, float]:
-    from flows.episode import process_episode
-    from podclip.settings import get_settings
-    from store import ops
+    from podclip.flows.episode import process_episode
+
+    from podclip.core.settings import get_settings
+    from podclip.store import ops
 
     engine = ops.engine_for(get_settings().resolved_database_url)
     job = ops.create_job(
@@ -149,23 +151,23 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="podclip-bench-"))
     os.environ["PODCLIP_DATA_ROOT"] = str(work / "data")
     sys.path.insert(0, str(REPO))
-    from podclip.runtime import prepare_environment
-    from podclip.settings import get_settings
+    from podclip.core.runtime import prepare_environment
+    from podclip.core.settings import get_settings
 
     settings = get_settings()
     prepare_environment(settings)
     try:
         episode = work / "episode-60min.mp3"
         audio_seconds = build_episode(episode)
-        from tasks.ffmpeg import run_ffmpeg
+        from podclip.tasks.ffmpeg import run_ffmpeg
 
         wav = work / "episode.wav"
         run_ffmpeg(["-i", str(episode), "-ac", "1", "-ar", "16000", str(wav)], timeout=600)
         bare = bare_transcribe(wav)
 
         job_id, pipeline_seconds = run_job(episode)
-        from store import ops
-        from store.clips import clips_for_job
+        from podclip.store import ops
+        from podclip.store.clips import clips_for_job
 
         job = ops.get_job(ops.engine_for(settings.resolved_database_url), job_id)
         render_seconds = task_window(str(job.flow_run_id), "render_clip")

@@ -213,7 +213,7 @@ def scheduling_lag(tmp: Path, lag_jobs: int) -> dict[str, Any]:
     """Queued → transcribing on PostgreSQL with two workers, jobs submitted through the API."""
     from sqlalchemy.engine import make_url
 
-    from store import ops
+    from podclip.store import ops
 
     ops_url = postgres.create_database("bench_ops")
     prefect_url = postgres.create_database("bench_prefect")

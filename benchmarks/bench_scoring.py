@@ -23,11 +23,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring import MODEL_VERSION, ScoringOptions, build_windows, score_windows, select_moments
-from scoring.classifier import get_classifier
-from scoring.dataset import data_files, load_examples
-from scoring.types import Segment, Word
-from scoring.windows import build_sentences
+from podclip.scoring import (
+    MODEL_VERSION,
+    ScoringOptions,
+    build_windows,
+    score_windows,
+    select_moments,
+)
+from podclip.scoring.classifier import get_classifier
+from podclip.scoring.dataset import data_files, load_examples
+from podclip.scoring.types import Segment, Word
+from podclip.scoring.windows import build_sentences
 
 WORDS_PER_S = 2.7
 RESULTS = Path(__file__).resolve().parent / "scoring_results.json"

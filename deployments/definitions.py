@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from podclip.settings import Settings
+from podclip.core.settings import Settings
 
 
 def runner_deployments(settings: Settings) -> list[Any]:
     """RunnerDeployments for ``prefect.serve``: the episode flow and its schedules."""
-    from flows.drain import drain_queue
-    from flows.episode import process_episode
-    from flows.ingest import poll_feeds
-    from flows.webhooks import deliver_webhooks
+    from podclip.flows.drain import drain_queue
+    from podclip.flows.episode import process_episode
+    from podclip.flows.ingest import poll_feeds
+    from podclip.flows.webhooks import deliver_webhooks
 
     deployments = [
         process_episode.to_deployment(
@@ -48,10 +48,9 @@ def runner_deployments(settings: Settings) -> list[Any]:
 
 def ensure_concurrency_limits(settings: Settings) -> None:
     """Create or update the global limits on transcription and rendering across workers."""
+    from podclip.tasks.render import RENDER_LIMIT
+    from podclip.tasks.transcribe import TRANSCRIPTION_LIMIT
     from prefect.client.orchestration import get_client
-
-    from tasks.render import RENDER_LIMIT
-    from tasks.transcribe import TRANSCRIPTION_LIMIT
 
     with get_client(sync_client=True) as client:
         client.upsert_global_concurrency_limit_by_name(

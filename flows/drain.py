@@ -19,8 +19,8 @@ from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.runtime import flow_run
 
-from podclip.settings import get_settings
-from store import ops, queue
+from podclip.core.settings import get_settings
+from podclip.store import ops, queue
 
 DEAD_STATES = frozenset({"CRASHED", "FAILED", "CANCELLED", "COMPLETED"})
 

@@ -12,33 +12,38 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from prefect import flow, get_run_logger
-from prefect.concurrency.sync import concurrency
-from prefect.runtime import flow_run
-from sqlalchemy import Engine
-
-from podclip.records import AudioTrack, ClipPlan, SourceMedia
-from podclip.settings import get_settings
-from store import locks, ops, queue
-from store.analytics import episode_info
-from store.clips import EpisodeOutput, PublishBatch
-from tasks.artwork import fetch_artwork
-from tasks.audio import extract_audio
-from tasks.diarize import diarization_options, diarize_speakers, speaker_names, speakers_output
-from tasks.feeds import resolve_newest_episode
-from tasks.fetch import download_media
-from tasks.moments import plan_clips, score_moments, scoring_options
-from tasks.publish import publish_clips
-from tasks.render import render_clip, render_spans
-from tasks.shownotes import (
+from podclip.tasks.artwork import fetch_artwork
+from podclip.tasks.audio import extract_audio
+from podclip.tasks.diarize import (
+    diarization_options,
+    diarize_speakers,
+    speaker_names,
+    speakers_output,
+)
+from podclip.tasks.feeds import resolve_newest_episode
+from podclip.tasks.fetch import download_media
+from podclip.tasks.moments import plan_clips, score_moments, scoring_options
+from podclip.tasks.publish import publish_clips
+from podclip.tasks.render import render_clip, render_spans
+from podclip.tasks.shownotes import (
     build_show_notes,
     ranked_moments,
     show_notes_options,
     show_notes_output,
 )
-from tasks.subtitles import write_clip_captions
-from tasks.trailer import plan_trailer, render_trailer
-from tasks.transcribe import TRANSCRIPTION_LIMIT, transcribe_audio
+from podclip.tasks.subtitles import write_clip_captions
+from podclip.tasks.trailer import plan_trailer, render_trailer
+from podclip.tasks.transcribe import TRANSCRIPTION_LIMIT, transcribe_audio
+from prefect import flow, get_run_logger
+from prefect.concurrency.sync import concurrency
+from prefect.runtime import flow_run
+from sqlalchemy import Engine
+
+from podclip.core.records import AudioTrack, ClipPlan, SourceMedia
+from podclip.core.settings import get_settings
+from podclip.store import locks, ops, queue
+from podclip.store.analytics import episode_info
+from podclip.store.clips import EpisodeOutput, PublishBatch
 
 
 @flow(name="process-episode", log_prints=False)
@@ -100,7 +105,7 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
         host_name, guest_name = speaker_names(transcript, job.guest_name, job.options)
 
         ops.set_status(engine, job_id, "clipping")
-        from scoring import MODEL_VERSION
+        from podclip.scoring import MODEL_VERSION
 
         count = job.options.get("clip_count")
         moments = score_moments(

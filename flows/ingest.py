@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from podclip.tasks import feed_reader as feed_io
+from podclip.tasks.feeds import FeedPollResult, fetch_feed, parse_feed, record_episodes
 from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy import Engine
 
-from podclip import feeds as feed_io
-from podclip.errors import PodclipError
-from podclip.feeds_settings import feed_settings
-from podclip.settings import get_settings
-from store import feeds as feed_store
-from store import ops
-from tasks.feeds import FeedPollResult, fetch_feed, parse_feed, record_episodes
+from podclip.core.errors import PodclipError
+from podclip.core.settings import feed_settings, get_settings
+from podclip.store import feeds as feed_store
+from podclip.store import ops
 
 FETCH_CONCURRENCY = 8
 """Feeds downloaded at once; parsing and recording then go one feed at a time."""

@@ -7,9 +7,8 @@ run that dies loses nothing: its leased deliveries are taken up again once the l
 
 from __future__ import annotations
 
+from podclip.tasks.webhooks import send_due_webhooks
 from prefect import flow, get_run_logger
-
-from tasks.webhooks import send_due_webhooks
 
 
 @flow(name="deliver-webhooks", persist_result=False, log_prints=False)

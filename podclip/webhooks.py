@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from podclip.errors import InvalidSourceUrl
-from podclip.netsafe import check_url
-from podclip.settings import Settings
-from store.ops import Job
+from podclip.core.errors import InvalidSourceUrl
+from podclip.core.netsafe import check_url
+from podclip.core.settings import Settings
+from podclip.store.ops import Job
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -40,8 +40,8 @@ class EventRenderer:
     """Renders event bodies and advances sandbox jobs for one settings object."""
 
     def __init__(self, settings: Settings) -> None:
-        from api.media import MediaLinks
-        from api.views import OutputCache
+        from podclip.api.media import MediaLinks
+        from podclip.api.views import OutputCache
 
         self.settings = settings
         self.links = MediaLinks(settings)
@@ -50,7 +50,7 @@ class EventRenderer:
 
     def job_object(self, job: Job) -> dict[str, Any]:
         """``data.object``: the job envelope of ``GET /v1/jobs/{id}``, as JSON values."""
-        from api import schemas, views
+        from podclip.api import schemas, views
 
         view = views.job_view(job, self.settings, self.links, self.cache)
         return schemas.Job.model_validate(view).model_dump(mode="json")
@@ -71,6 +71,6 @@ class EventRenderer:
 
     def advance_sandbox(self, engine: Engine, job: Job) -> Job:
         """Move a sandbox job to where its clock says (its webhook events fire on the way)."""
-        from api import sandbox
+        from podclip.api import sandbox
 
         return sandbox.advance(engine, job, step_seconds=self.settings.api.sandbox_step_seconds)

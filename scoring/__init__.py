@@ -4,13 +4,13 @@ Pure Python plus numpy, with torch/transformers loaded lazily for the MiniLM emb
 nothing here imports Prefect or the rest of podclip. See scoring/README.md.
 """
 
-from scoring.classifier import MODEL_VERSION
-from scoring.labels import CATEGORY_BY_TYPE, MOMENT_TYPES
-from scoring.options import ScoringOptions
-from scoring.scorer import score_episode, score_windows
-from scoring.select import select_moments
-from scoring.types import ScoredMoment, Segment, Window, Word
-from scoring.windows import build_windows
+from .classifier import MODEL_VERSION
+from .labels import CATEGORY_BY_TYPE, MOMENT_TYPES
+from .options import ScoringOptions
+from .scorer import score_episode, score_windows
+from .select import select_moments
+from .types import ScoredMoment, Segment, Window, Word
+from .windows import build_windows
 
 __all__ = [
     "CATEGORY_BY_TYPE",

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from scoring.labels import LABELS, MOMENT_TYPES, NONE_LABEL
+from .labels import LABELS, MOMENT_TYPES, NONE_LABEL
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "bold_prediction": (

@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scoring.cues import CUE_NAMES, sentence_cues
-from scoring.embedder import Embedder, load_embedder, set_torch_threads
-from scoring.features import Array, SentenceTable, make_table, span_features
-from scoring.head import Head, load_head, softmax
-from scoring.labels import LABELS, NONE_LABEL
-from scoring.text import split_sentences
+from .cues import CUE_NAMES, sentence_cues
+from .embedder import Embedder, load_embedder, set_torch_threads
+from .features import Array, SentenceTable, make_table, span_features
+from .head import Head, load_head, softmax
+from .labels import LABELS, NONE_LABEL
+from .text import split_sentences
 
 logger = logging.getLogger(__name__)
 

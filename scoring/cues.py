@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scoring.text import FILLER_WORDS, ends_question, words_of
+from .text import FILLER_WORDS, ends_question, words_of
 
 SENTENCE_CUES: tuple[str, ...] = (
     "figure",  # numbers, amounts, years

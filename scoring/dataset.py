@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring.labels import LABELS
-from scoring.text import split_sentences
+from .labels import LABELS
+from .text import split_sentences
 
 logger = logging.getLogger(__name__)
 

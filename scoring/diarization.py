@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from scoring.types import Segment, Word
+from .types import Segment, Word
 
 logger = logging.getLogger(__name__)
 

@@ -17,18 +17,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scoring.baselines import keyword_label, prototype_texts, zero_shot_labels
-from scoring.classifier import (
+from .baselines import keyword_label, prototype_texts, zero_shot_labels
+from .classifier import (
     MODEL_VERSION,
     get_classifier,
     labels_of,
     read_sidecar,
     text_features,
 )
-from scoring.dataset import DATA_DIR, Example, data_files, load_examples, read_jsonl
-from scoring.embedder import EMBEDDING_DIM
-from scoring.labels import LABELS
-from scoring.metrics import Report, evaluate_predictions
+from .dataset import DATA_DIR, Example, data_files, load_examples, read_jsonl
+from .embedder import EMBEDDING_DIM
+from .labels import LABELS
+from .metrics import Report, evaluate_predictions
 
 logger = logging.getLogger(__name__)
 

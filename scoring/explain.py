@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scoring.cues import CueMatch, SentenceCues, speaker_turn_share
-from scoring.labels import DISPLAY_NAME, LABELS, NONE_LABEL
-from scoring.text import FILLER_WORDS, is_filler_sentence, opener_penalty, words_of
+from .cues import CueMatch, SentenceCues, speaker_turn_share
+from .labels import DISPLAY_NAME, LABELS, NONE_LABEL
+from .text import FILLER_WORDS, is_filler_sentence, opener_penalty, words_of
 
 HOOK_MAX_CHARS = 100
 PHRASE_MAX_CHARS = 60

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scoring.cues import SENTENCE_CUES, SentenceCues, cue_rows
+from .cues import SENTENCE_CUES, SentenceCues, cue_rows
 
 Array = npt.NDArray[np.float32]
 

@@ -14,23 +14,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.classifier import Classifier, embed_unique, get_classifier
-from scoring.cues import sentence_cues
-from scoring.explain import explain_span, line_strength, quotability
-from scoring.features import make_table, span_features
-from scoring.labels import CATEGORY_BY_TYPE, LABELS, MOMENT_TYPES, NONE_LABEL
-from scoring.options import ScoringOptions, length_bounds
-from scoring.select import select_moments
-from scoring.shareability import (
+from .classifier import Classifier, embed_unique, get_classifier
+from .cues import sentence_cues
+from .explain import explain_span, line_strength, quotability
+from .features import make_table, span_features
+from .labels import CATEGORY_BY_TYPE, LABELS, MOMENT_TYPES, NONE_LABEL
+from .options import ScoringOptions, length_bounds
+from .select import select_moments
+from .shareability import (
     calibrate,
     hook_strength,
     length_fit,
     raw_score,
     self_containedness_rows,
 )
-from scoring.text import ends_question, opener_penalty
-from scoring.types import ScoredMoment, Segment, Window
-from scoring.windows import build_windows
+from .text import ends_question, opener_penalty
+from .types import ScoredMoment, Segment, Window
+from .windows import build_windows
 
 logger = logging.getLogger(__name__)
 

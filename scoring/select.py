@@ -12,8 +12,8 @@ import bisect
 import logging
 from collections.abc import Sequence
 
-from scoring.options import ScoringOptions
-from scoring.types import ScoredMoment
+from .options import ScoringOptions
+from .types import ScoredMoment
 
 logger = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from scoring.cues import SentenceCues
-from scoring.options import LengthBounds
-from scoring.text import ends_question, is_filler_sentence, opener_penalty
+from .cues import SentenceCues
+from .options import LengthBounds
+from .text import ends_question, is_filler_sentence, opener_penalty
 
 MOMENT_LOGIT_CAP = 4.0
 HOOK_WEIGHT = 1.5

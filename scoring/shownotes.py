@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from scoring.chapters import Chapter, Passage, make_chapters, passages_from
-from scoring.text import is_filler_sentence, opener_penalty
-from scoring.types import ScoredMoment, Segment
-from scoring.windows import Sentence, build_sentences
+from .chapters import Chapter, Passage, make_chapters, passages_from
+from .text import is_filler_sentence, opener_penalty
+from .types import ScoredMoment, Segment
+from .windows import Sentence, build_sentences
 
 EmbedFn = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 

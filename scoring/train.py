@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scoring.classifier import (
+from .classifier import (
     HEAD_PATH,
     SIDECAR_PATH,
     EmbedFn,
@@ -33,21 +33,21 @@ from scoring.classifier import (
     predict_proba,
     text_features,
 )
-from scoring.cues import CUE_NAMES, sentence_cues
-from scoring.dataset import DATA_DIR, Example, augment, data_files, data_hash, load_examples
-from scoring.embedder import EMBEDDER_ID, load_embedder, set_torch_threads
-from scoring.features import Array
-from scoring.head import FitSettings, Head, fit_head, save_head
-from scoring.labels import LABELS, NONE_LABEL
-from scoring.metrics import evaluate_predictions
-from scoring.shareability import (
+from .cues import CUE_NAMES, sentence_cues
+from .dataset import DATA_DIR, Example, augment, data_files, data_hash, load_examples
+from .embedder import EMBEDDER_ID, load_embedder, set_torch_threads
+from .features import Array
+from .head import FitSettings, Head, fit_head, save_head
+from .labels import LABELS, NONE_LABEL
+from .metrics import evaluate_predictions
+from .shareability import (
     calibrate,
     fit_calibration,
     hook_strength,
     raw_score,
     self_containedness,
 )
-from scoring.text import split_sentences
+from .text import split_sentences
 
 logger = logging.getLogger(__name__)
 

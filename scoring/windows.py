@@ -15,9 +15,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scoring.options import ScoringOptions, length_bounds
-from scoring.text import ends_sentence, is_filler_sentence, opener_penalty
-from scoring.types import Segment, Window, Word
+from .options import ScoringOptions, length_bounds
+from .text import ends_sentence, is_filler_sentence, opener_penalty
+from .types import Segment, Window, Word
 
 logger = logging.getLogger(__name__)
 

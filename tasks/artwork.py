@@ -17,15 +17,15 @@ from typing import Any
 from urllib.parse import urljoin
 
 import httpx
+from podclip.tasks.fetch import REDIRECT_CODES
+from podclip.tasks.ffmpeg import input_args, run_ffmpeg
 from prefect import get_run_logger, task
 from prefect.context import TaskRunContext
 
-from podclip.errors import PodclipError
-from podclip.netsafe import check_url
-from podclip.settings import get_settings
-from store.media import CHUNK, MediaStore, sha256_file
-from tasks.fetch import REDIRECT_CODES
-from tasks.ffmpeg import input_args, run_ffmpeg
+from podclip.core.errors import PodclipError
+from podclip.core.netsafe import check_url
+from podclip.core.settings import get_settings
+from podclip.store.media import CHUNK, MediaStore, sha256_file
 
 ARTWORK_VERSION = "1"
 ARTWORK_MAX_SIDE = 1400

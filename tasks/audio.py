@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
+from podclip.tasks.keys import key_from
 from prefect import task
 
-from podclip.errors import SourceTooLarge, UnsupportedMedia
-from podclip.records import AudioTrack, SourceMedia
-from podclip.settings import get_settings
-from store.media import MediaStore
-from tasks.ffmpeg import input_args, probe, run_ffmpeg
-from tasks.keys import key_from
+from podclip.core.errors import SourceTooLarge, UnsupportedMedia
+from podclip.core.records import AudioTrack, SourceMedia
+from podclip.core.settings import get_settings
+from podclip.store.media import MediaStore
 
 AUDIO_VERSION = "1"
 SAMPLE_RATE = 16_000

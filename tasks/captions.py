@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from podclip.presets import Preset
-from scoring.types import Word
+from podclip.scoring.types import Word
+
+from podclip.core.presets import Preset
 
 MAX_WORDS_PER_LINE = 4
 MAX_CHARS_PER_LINE = 24

@@ -22,11 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from prefect import task
-
-from podclip.records import AudioTrack, Transcript
-from podclip.settings import SpeakerSettings, get_settings
-from scoring.diarization import (
+from podclip.scoring.diarization import (
     HOST_RULES,
     DiarizationOptions,
     diarize_segments,
@@ -34,11 +30,15 @@ from scoring.diarization import (
     speech_regions,
     window_spans,
 )
-from scoring.shownotes import guest_name_from_opening, host_name_from_opening
-from scoring.types import Segment
-from store.clips import EpisodeOutput
-from store.media import MediaStore
-from tasks.keys import key_from
+from podclip.scoring.shownotes import guest_name_from_opening, host_name_from_opening
+from podclip.scoring.types import Segment
+from podclip.tasks.keys import key_from
+from prefect import task
+
+from podclip.core.records import AudioTrack, Transcript
+from podclip.core.settings import SpeakerSettings, get_settings
+from podclip.store.clips import EpisodeOutput
+from podclip.store.media import MediaStore
 
 if TYPE_CHECKING:
     from resemblyzer import VoiceEncoder
@@ -168,8 +168,7 @@ def embed_windows(
     if not spans:
         return np.zeros((0, 256), dtype=np.float32)
     import torch
-
-    from scoring.embedder import set_torch_threads
+    from podclip.scoring.embedder import set_torch_threads
 
     set_torch_threads(threads)
     with _encoder_lock:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from podclip.tasks import feed_reader as feed_io
+from podclip.tasks.retry import retry_unless_permanent
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from podclip import feeds as feed_io
-from podclip.feeds_settings import feed_settings
-from podclip.settings import get_settings
-from store import feeds as feed_store
-from store import ops
-from tasks.retry import retry_unless_permanent
+from podclip.core.settings import feed_settings, get_settings
+from podclip.store import feeds as feed_store
+from podclip.store import ops
 
 
 @dataclass(frozen=True)

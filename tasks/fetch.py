@@ -16,23 +16,23 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from podclip.tasks.ffmpeg import ffmpeg_exe, probe
+from podclip.tasks.retry import retry_unless_permanent
 from prefect import task
 from prefect.context import TaskRunContext
 
-from podclip.errors import (
+from podclip.core.errors import (
     DownloadFailed,
     DownloadInterrupted,
     InvalidSourceUrl,
     SourceTooLarge,
     UnsupportedMedia,
 )
-from podclip.netsafe import check_url
-from podclip.records import SourceMedia
-from podclip.settings import FetchSettings, get_settings
-from podclip.sources import MEDIA_EXTENSIONS, YOUTUBE_HOSTS
-from store.media import CHUNK, MediaStore, sha256_file
-from tasks.ffmpeg import ffmpeg_exe, probe
-from tasks.retry import retry_unless_permanent
+from podclip.core.netsafe import check_url
+from podclip.core.records import SourceMedia
+from podclip.core.settings import FetchSettings, get_settings
+from podclip.core.sources import MEDIA_EXTENSIONS, YOUTUBE_HOSTS
+from podclip.store.media import CHUNK, MediaStore, sha256_file
 
 FETCH_VERSION = "1"
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import av
 
-from podclip.errors import RenderFailed, UnsupportedMedia
-from podclip.records import MediaInfo
+from podclip.core.errors import RenderFailed, UnsupportedMedia
+from podclip.core.records import MediaInfo
 
 logger = logging.getLogger(__name__)
 PROTOCOL_WHITELIST = "file,pipe"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+from podclip.scoring.options import ScoringOptions
+from podclip.scoring.types import ScoredMoment
+from podclip.tasks.keys import key_from
 from prefect import task
 
-from podclip.records import ClipPlan, Transcript
-from podclip.settings import ScoringSettings
-from scoring.options import ScoringOptions
-from scoring.types import ScoredMoment
-from tasks.keys import key_from
+from podclip.core.records import ClipPlan, Transcript
+from podclip.core.settings import ScoringSettings
 
 MOMENTS_VERSION = "1"
 
@@ -39,7 +39,7 @@ def score_moments(
     transcript: Transcript, model_version: str, options: ScoringOptions, count: int | None = None
 ) -> tuple[ScoredMoment, ...]:
     """Score every candidate window and keep the best non-overlapping ones, best first."""
-    from scoring import score_episode
+    from podclip.scoring import score_episode
 
     return tuple(score_episode(transcript.segments, options, count=count))
 

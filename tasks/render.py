@@ -17,27 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import task
-from prefect.concurrency.sync import concurrency
-
-from podclip.errors import RenderFailed
-from podclip.presets import (
-    DEFAULT_PLATFORMS,
-    PLATFORMS,
-    Preset,
-    platforms_by_preset,
-    render_lengths,
-)
-from podclip.presets import DEFAULT_PRESET as DEFAULT_PRESET
-from podclip.presets import PRESETS as PRESETS
-from podclip.records import AudioTrack, RenderedClip, SourceMedia
-from podclip.settings import RenderSettings, get_settings
-from scoring.types import Word
-from store.media import MediaStore, sha256_file
-from tasks.captions import build_ass
-from tasks.ffmpeg import input_args, probe, run_ffmpeg
-from tasks.keys import content_key, key_from
-from tasks.reframe import (
+from podclip.scoring.types import Word
+from podclip.tasks.captions import build_ass
+from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
+from podclip.tasks.keys import content_key, key_from
+from podclip.tasks.reframe import (
     REFRAME_VERSION,
     CropPlan,
     FaceTrack,
@@ -46,6 +30,22 @@ from tasks.reframe import (
     plan_crop,
     track_faces,
 )
+from prefect import task
+from prefect.concurrency.sync import concurrency
+
+from podclip.core.errors import RenderFailed
+from podclip.core.presets import (
+    DEFAULT_PLATFORMS,
+    PLATFORMS,
+    Preset,
+    platforms_by_preset,
+    render_lengths,
+)
+from podclip.core.presets import DEFAULT_PRESET as DEFAULT_PRESET
+from podclip.core.presets import PRESETS as PRESETS
+from podclip.core.records import AudioTrack, RenderedClip, SourceMedia
+from podclip.core.settings import RenderSettings, get_settings
+from podclip.store.media import MediaStore, sha256_file
 
 RENDER_VERSION = "3"
 RENDER_LIMIT = "podclip-render"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from podclip.errors import PermanentError
+from podclip.core.errors import PermanentError
 
 
 def retry_unless_permanent(_task: Any, _task_run: Any, state: Any) -> bool:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from podclip.scoring.shownotes import ShowNotesOptions, build_show_notes_markdown
+from podclip.scoring.types import ScoredMoment
+from podclip.tasks.keys import key_from
 from prefect import task
 
-from podclip.records import ClipPlan, Transcript
-from podclip.settings import ShowNotesSettings
-from scoring.shownotes import ShowNotesOptions, build_show_notes_markdown
-from scoring.types import ScoredMoment
-from store.clips import EpisodeOutput
-from tasks.keys import key_from
+from podclip.core.records import ClipPlan, Transcript
+from podclip.core.settings import ShowNotesSettings
+from podclip.store.clips import EpisodeOutput
 
 SHOWNOTES_VERSION = "1"
 
@@ -59,7 +59,7 @@ def build_show_notes(
     options: ShowNotesOptions,
 ) -> str:
     """The episode's show notes as Markdown."""
-    from scoring.classifier import get_classifier
+    from podclip.scoring.classifier import get_classifier
 
     # Same threads as scoring (all cores), which ran just before with the same model.
     embed = get_classifier().embed

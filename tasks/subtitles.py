@@ -10,14 +10,14 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
+from podclip.scoring.types import Word
+from podclip.tasks.captions import LINGER_SECONDS, group_words
+from podclip.tasks.keys import key_from
 from prefect import task
 
-from podclip.settings import get_settings
-from scoring.types import Word
-from store.clips import ClipFile
-from store.media import MediaStore
-from tasks.captions import LINGER_SECONDS, group_words
-from tasks.keys import key_from
+from podclip.core.settings import get_settings
+from podclip.store.clips import ClipFile
+from podclip.store.media import MediaStore
 
 SUBTITLES_VERSION = "1"
 

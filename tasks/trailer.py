@@ -14,16 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
+from podclip.tasks.keys import content_key, key_from
+from podclip.tasks.render import RENDER_LIMIT
 from prefect import task
 from prefect.concurrency.sync import concurrency
 
-from podclip.errors import RenderFailed
-from podclip.records import ClipPlan, SourceMedia
-from podclip.settings import RenderSettings, TrailerSettings, get_settings
-from store.media import MediaStore, sha256_file
-from tasks.ffmpeg import input_args, probe, run_ffmpeg
-from tasks.keys import content_key, key_from
-from tasks.render import RENDER_LIMIT
+from podclip.core.errors import RenderFailed
+from podclip.core.records import ClipPlan, SourceMedia
+from podclip.core.settings import RenderSettings, TrailerSettings, get_settings
+from podclip.store.media import MediaStore, sha256_file
 
 TRAILER_VERSION = "1"
 FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")

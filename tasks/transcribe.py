@@ -13,14 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podclip.scoring.types import Segment, Word
+from podclip.tasks.keys import key_from
 from prefect import task
 
-from podclip.errors import TranscriptionFailed
-from podclip.records import AudioTrack, Transcript
-from podclip.settings import get_settings
-from scoring.types import Segment, Word
-from store.media import MediaStore
-from tasks.keys import key_from
+from podclip.core.errors import TranscriptionFailed
+from podclip.core.records import AudioTrack, Transcript
+from podclip.core.settings import get_settings
+from podclip.store.media import MediaStore
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel

@@ -37,12 +37,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
-from podclip.errors import InvalidSourceUrl
-from podclip.settings import Settings, get_settings
+from podclip.core.errors import InvalidSourceUrl
+from podclip.core.settings import Settings, get_settings
+from podclip.store import ops
+from podclip.store import webhooks as store
+from podclip.store.webhooks import AttemptResult, Claim
 from podclip.webhooks import EventRenderer, check_endpoint
-from store import ops
-from store import webhooks as store
-from store.webhooks import AttemptResult, Claim
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ def sample_episode() -> Path:
 @pytest.fixture
 def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh data root for podclip settings; the settings cache is reset around the test."""
-    from podclip.settings import get_settings
+    from podclip.core.settings import get_settings
 
     root = tmp_path / "podclip-data"
     monkeypatch.setenv("PODCLIP_DATA_ROOT", str(root))
@@ -72,7 +72,7 @@ def database_url(
 ) -> Iterator[str | None]:
     """The operational database under test: None (SQLite under the data root) or a fresh
     PostgreSQL database, whose URL is also set as ``PODCLIP_DATABASE_URL``."""
-    from podclip.settings import get_settings
+    from podclip.core.settings import get_settings
     from tests.support import postgres
 
     if getattr(request, "param", "sqlite") == "sqlite":

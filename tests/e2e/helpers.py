@@ -118,7 +118,7 @@ def run_api_server(data_root: Path, **overrides: str) -> Iterator[ApiServer]:
     }
     log = data_root / f"uvicorn-{port}.log"
     command = [
-        sys.executable, "-m", "uvicorn", "api.main:app",
+        sys.executable, "-m", "uvicorn", "podclip.api.main:app",
         "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(WORKERS), "--log-level", "info", "--no-access-log",
     ]  # fmt: skip

@@ -21,8 +21,8 @@ import httpx
 import opentimelineio as otio
 import pytest
 
-from podclip.settings import Settings
-from store import signing
+from podclip.core.settings import Settings
+from podclip.store import signing
 from tests.e2e.helpers import RELAXED, ApiServer, poll_job
 from tests.support.seed_media import CLIPS, HOSTILE_TYPE, make_source, seed_media_job
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from store.idempotency import request_hash
+from podclip.store.idempotency import request_hash
 from tests.e2e.helpers import ApiServer
 
 pytestmark = pytest.mark.network

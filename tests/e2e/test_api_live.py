@@ -43,7 +43,7 @@ def drain_standin(job_id: str) -> threading.Thread:
     Swap for the real drainer (``flows.drain.drain_queue`` with a served deployment) once the
     e2e harness runs one.
     """
-    from flows.episode import process_episode
+    from podclip.flows.episode import process_episode
 
     def run() -> None:
         # A failure is recorded on the job row, which the test reads over HTTP.

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from api.share import share_token
-from podclip.settings import Settings
-from store import ops, signing
+from podclip.api.share import share_token
+from podclip.core.settings import Settings
+from podclip.store import ops, signing
 from tests.e2e.helpers import RELAXED, ApiServer
 from tests.support.seed_media import make_source, seed_media_job
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
+from podclip.tasks.webhooks import deliver_due
 from standardwebhooks import Webhook as StandardWebhook
 
 from podclip.client.signatures import verify_signature
-from podclip.settings import Settings, get_settings
-from tasks.webhooks import deliver_due
+from podclip.core.settings import Settings, get_settings
 from tests.e2e.helpers import RELAXED, ApiServer, poll_job
 from tests.support.webhook_receiver import Receiver, receive
 

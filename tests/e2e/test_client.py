@@ -21,7 +21,7 @@ from podclip.client import (
     PodclipClient,
     WaitTimeout,
 )
-from podclip.settings import Settings
+from podclip.core.settings import Settings
 from tests.e2e.helpers import ApiServer, free_port
 from tests.support.seed import seed_published_job
 

@@ -135,15 +135,15 @@ def stack(
 
 
 def _job(job_id: str) -> object:
-    from podclip.settings import get_settings
-    from store import ops
+    from podclip.core.settings import get_settings
+    from podclip.store import ops
 
     return ops.get_job(ops.engine_for(get_settings().resolved_database_url), job_id)
 
 
 def _submit(source: Path) -> str:
-    from podclip.settings import get_settings
-    from store import ops
+    from podclip.core.settings import get_settings
+    from podclip.store import ops
 
     engine = ops.engine_for(get_settings().resolved_database_url)
     # One platform, one preset: these tests are about recovery, not about presets.
@@ -166,15 +166,15 @@ def _run_is_final(flow_run_id: str) -> bool:
 
 
 def _counts(job_id: str) -> dict[str, int]:
-    from podclip.settings import get_settings
-    from store.clips import row_counts
+    from podclip.core.settings import get_settings
+    from podclip.store.clips import row_counts
 
     return row_counts(get_settings(), job_id)
 
 
 def test_killed_serve_process_loses_nothing(stack: Stack, sample_episode: Path) -> None:
-    from podclip.settings import get_settings
-    from store import ops
+    from podclip.core.settings import get_settings
+    from podclip.store import ops
 
     stack.start()
     job_id = _submit(sample_episode)
@@ -187,7 +187,7 @@ def test_killed_serve_process_loses_nothing(stack: Stack, sample_episode: Path) 
     counts = _counts(job_id)
     assert counts["clips"] == 4
     # One render per (clip, preset): the restart duplicated nothing.
-    from store.clips import clips_for_job
+    from podclip.store.clips import clips_for_job
 
     renders = [
         (c["clip_id"], r["preset"])
@@ -205,7 +205,7 @@ def test_killed_serve_process_loses_nothing(stack: Stack, sample_episode: Path) 
     # The killed run's transcription lock was taken over, and the finished run released it.
     from sqlalchemy import func, select
 
-    from store.locks import stage_locks
+    from podclip.store.locks import stage_locks
 
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(stage_locks)).scalar_one() == 0

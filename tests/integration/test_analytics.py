@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from podclip.settings import Settings, get_settings
-from store.analytics import EXAMPLE_QUERIES
-from store.query import run_sql
+from podclip.core.settings import Settings, get_settings
+from podclip.store.analytics import EXAMPLE_QUERIES
+from podclip.store.query import run_sql
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -42,12 +42,12 @@ EPISODES = (
 # the job fields a feed or an API client would give.
 RUN_JOBS = """
 import json, sys
-from podclip.runtime import prepare_environment
-from podclip.settings import get_settings
+from podclip.core.runtime import prepare_environment
+from podclip.core.settings import get_settings
 settings = get_settings()
 prepare_environment(settings)
-from flows.episode import process_episode
-from store import ops
+from podclip.flows.episode import process_episode
+from podclip.store import ops
 engine = ops.engine_for(settings.resolved_database_url)
 out = []
 for title, published in json.loads(sys.argv[2]):

@@ -8,11 +8,11 @@ from typing import Any
 
 import duckdb
 
-from podclip.settings import Settings, get_settings
-from store import lake, ops
-from store.clips import EpisodeInfo, EpisodeOutput, publish
-from store.migrations import lake_0001_clips, lake_0070_outputs
-from store.query import run_sql
+from podclip.core.settings import Settings, get_settings
+from podclip.store import lake, ops
+from podclip.store.clips import EpisodeInfo, EpisodeOutput, publish
+from podclip.store.migrations import lake_0001_clips, lake_0070_outputs
+from podclip.store.query import run_sql
 from tests.support.seed import make_batch
 
 

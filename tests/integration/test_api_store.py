@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
-from api import sandbox
-from api.main import create_app
-from podclip.settings import Settings
-from store import api_keys, idempotency, ops, ratelimit
-from store.ops_schema import idempotency_keys, jobs, schema_migrations
+from podclip.api import sandbox
+from podclip.api.main import create_app
+from podclip.core.settings import Settings
+from podclip.store import api_keys, idempotency, ops, ratelimit
+from podclip.store.ops_schema import idempotency_keys, jobs, schema_migrations
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_live_jobs_are_never_advanced_and_drainers_see_only_live(engine: Engine)
 
 def test_two_processes_migrate_one_fresh_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    code = f"from store import ops; ops.engine_for({url!r}); print('ok')"
+    code = f"from podclip.store import ops; ops.engine_for({url!r}); print('ok')"
     procs = [
         subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
         for _ in range(3)

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from podclip.settings import get_settings
-from store import ops
-from store.clips import row_counts
+from podclip.core.settings import get_settings
+from podclip.store import ops
+from podclip.store.clips import row_counts
 from tests.support.httpserver import serve
 from tests.support.seed import seed_published_job
 
 
 def _run_job(source_type: str, url: str) -> ops.Job:
-    from flows.episode import process_episode
+    from podclip.flows.episode import process_episode
 
     settings = get_settings()
     engine = ops.engine_for(settings.resolved_database_url)

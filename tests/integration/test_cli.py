@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from podclip.settings import get_settings
+from podclip.core.settings import get_settings
 from tests.support.seed import seed_published_job
 
 PODCLIP = str(Path(sys.executable).with_name("podclip"))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from podclip.settings import get_settings
-from store import ops
+from podclip.core.settings import get_settings
+from podclip.store import ops
 from tests.support.task_states import task_states
 
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_simultaneous_runs_share_one_transcription(
     prefect_results: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.episode import process_episode
+    from podclip.flows.episode import process_episode
 
     monkeypatch.setenv("PODCLIP_SCORING__CLIP_COUNT", "1")
     get_settings.cache_clear()

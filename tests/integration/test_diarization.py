@@ -23,17 +23,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from podclip.scoring.diarization import DiarizationOptions
+from podclip.scoring.types import Segment
+from podclip.tasks.audio import extract_audio
+from podclip.tasks.diarize import diarize_wav, read_wav, speaker_names
+from podclip.tasks.fetch import download_media
+from podclip.tasks.shownotes import build_show_notes, show_notes_options
+from podclip.tasks.transcribe import transcribe_audio
 
-from podclip.records import Transcript
-from podclip.settings import get_settings
-from scoring.diarization import DiarizationOptions
-from scoring.types import Segment
-from store.media import MediaStore
-from tasks.audio import extract_audio
-from tasks.diarize import diarize_wav, read_wav, speaker_names
-from tasks.fetch import download_media
-from tasks.shownotes import build_show_notes, show_notes_options
-from tasks.transcribe import transcribe_audio
+from podclip.core.records import Transcript
+from podclip.core.settings import get_settings
+from podclip.store.media import MediaStore
 
 pytestmark = pytest.mark.slow
 
@@ -142,7 +142,7 @@ def test_real_two_speaker_recordings_within_ten_percent(
 
 
 def test_show_notes_for_the_sample(sample: tuple[Transcript, Path]) -> None:
-    from scoring import score_episode
+    from podclip.scoring import score_episode
 
     transcript, wav = sample
     diarized = replace(transcript, segments=_diarize(transcript, wav))
@@ -172,8 +172,7 @@ def test_show_notes_for_the_sample(sample: tuple[Transcript, Path]) -> None:
 
 def test_encoder_embeddings_are_unit_length_even_for_silence() -> None:
     import numpy as np
-
-    from tasks.diarize import embed_windows
+    from podclip.tasks.diarize import embed_windows
 
     rng = np.random.default_rng(0)
     wav = np.concatenate([np.zeros(16000 * 2), 0.1 * rng.standard_normal(16000 * 2)])

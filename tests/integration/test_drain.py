@@ -9,15 +9,15 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
 
-from podclip.settings import get_settings
-from store import ops, queue
+from podclip.core.settings import get_settings
+from podclip.store import ops, queue
 
 # Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("database_url")
 
 
 def _register_episode_deployment() -> None:
-    from flows.episode import process_episode
+    from podclip.flows.episode import process_episode
 
     process_episode.to_deployment(name="process-episode").apply()
 
@@ -37,7 +37,7 @@ def _flow_runs_by_job() -> dict[str, int]:
 
 
 def test_two_drainers_claim_each_job_once(prefect_results: Path) -> None:
-    from flows.drain import drain_queue
+    from podclip.flows.drain import drain_queue
 
     _register_episode_deployment()
     engine = ops.engine_for(get_settings().resolved_database_url)
@@ -72,7 +72,7 @@ def test_two_drainers_claim_each_job_once(prefect_results: Path) -> None:
 
 
 def test_dead_run_is_requeued_with_a_new_attempt(prefect_results: Path) -> None:
-    from flows.drain import drain_queue, requeue_dead_claims
+    from podclip.flows.drain import drain_queue, requeue_dead_claims
 
     _register_episode_deployment()
     engine = ops.engine_for(get_settings().resolved_database_url)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podclip.feeds_cli import app
-from podclip.settings import get_settings
-from store import ops
+from podclip.cli.feeds import app
+from podclip.core.settings import get_settings
+from podclip.store import ops
 from tests.support.feedserver import FeedHost
 from tests.support.httpserver import serve
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from podclip.tasks.feeds import FeedPollResult
 from sqlalchemy import Engine
 
-from podclip.settings import get_settings
-from store import feeds, ops
-from tasks.feeds import FeedPollResult
+from podclip.core.settings import get_settings
+from podclip.store import feeds, ops
 from tests.support.feedserver import (
     RSS,
     FeedHost,
@@ -64,7 +64,7 @@ def libsyn(shared_data: Path, host: FeedHost, sample_episode: Path) -> tuple[byt
 
 
 def _poll() -> dict[str, FeedPollResult]:
-    from flows.ingest import poll_feeds
+    from podclip.flows.ingest import poll_feeds
 
     return {r.feed_id: r for r in poll_feeds()}
 

@@ -6,11 +6,11 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from podclip.tasks.fetch import download_media
 
-from podclip.errors import InvalidSourceUrl, SourceTooLarge
-from podclip.settings import get_settings
-from store.media import MediaStore, sha256_file
-from tasks.fetch import download_media
+from podclip.core.errors import InvalidSourceUrl, SourceTooLarge
+from podclip.core.settings import get_settings
+from podclip.store.media import MediaStore, sha256_file
 from tests.support.httpserver import serve
 
 PAGE = (
@@ -67,13 +67,13 @@ def test_redirect_to_metadata_address_is_refused(
 ) -> None:
     with serve(media_dir, {"/go": _redirect_to("http://169.254.169.254/latest/meta-data")}) as s:
         # The loopback server itself is allowed; the hop to the metadata address is not.
-        monkeypatch.setattr("tasks.fetch.check_url", _allow_loopback_only)
+        monkeypatch.setattr("podclip.tasks.fetch.check_url", _allow_loopback_only)
         with pytest.raises(InvalidSourceUrl):
             download_media.fn(s.url("go"))
 
 
 def _allow_loopback_only(url: str, *, allow_private: bool) -> str:
-    from podclip.netsafe import check_url
+    from podclip.core.netsafe import check_url
 
     if url.startswith("http://127.0.0.1:"):
         return url

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from podclip.settings import get_settings
-from store import locks, ops
+from podclip.core.settings import get_settings
+from podclip.store import locks, ops
 
 # Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("database_url")
 
 HOLD_AND_DIE = """
 import os, signal, sys
-from podclip.settings import get_settings
-from store import locks, ops
+from podclip.core.settings import get_settings
+from podclip.store import locks, ops
 engine = ops.engine_for(get_settings().resolved_database_url)
 assert locks.try_acquire(engine, "k", "dying-process", float(sys.argv[1]))
 print("held", flush=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from podclip.settings import Settings
-from store import backends, lake, ops, queue
-from store.ops_schema import schema_migrations
-from store.query import run_sql
+from podclip.core.settings import Settings
+from podclip.store import backends, lake, ops, queue
+from podclip.store.ops_schema import schema_migrations
+from podclip.store.query import run_sql
 from tests.support import postgres
 
 
@@ -33,7 +33,7 @@ def pg_url() -> Iterator[str]:
 
 
 def test_three_processes_migrate_one_fresh_database(pg_url: str) -> None:
-    code = f"from store import ops; ops.engine_for({pg_url!r}); print('ok')"
+    code = f"from podclip.store import ops; ops.engine_for({pg_url!r}); print('ok')"
     procs = [
         subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
         for _ in range(3)

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from podclip.settings import get_settings
-from store.clips import publish, row_counts
+from podclip.core.settings import get_settings
+from podclip.store.clips import publish, row_counts
 from tests.support.seed import make_batch, seed_published_job
 
 REPO = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from store.analytics import EXAMPLE_QUERIES
+from podclip.store.analytics import EXAMPLE_QUERIES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

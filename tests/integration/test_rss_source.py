@@ -5,8 +5,8 @@ from __future__ import annotations
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from podclip.settings import get_settings
-from store import ops
+from podclip.core.settings import get_settings
+from podclip.store import ops
 from tests.support.httpserver import serve
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
@@ -19,7 +19,7 @@ FEED = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_rss_job_fetches_the_newest_enclosure(prefect_results: Path, tmp_path: Path) -> None:
-    from flows.episode import process_episode
+    from podclip.flows.episode import process_episode
 
     (tmp_path / "new.mp3").write_bytes(b"")  # fetched, then refused: proves which one was taken
     base: dict[str, str] = {}

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from podclip.settings import Settings
-from store import lake
-from store.media import MediaStore
+from podclip.core.settings import Settings
+from podclip.store import lake
+from podclip.store.media import MediaStore
 from tests.e2e.helpers import run_api_server
 from tests.support.s3server import S3Server, run_s3_server
 
@@ -127,9 +127,10 @@ def test_pipeline_writes_to_s3_and_api_serves_clips(
 def test_upload_in_object_storage_is_fetched_from_the_store(
     s3: S3Server, s3_env: dict[str, str], data_root: Path, sample_episode: Path
 ) -> None:
-    from podclip.settings import get_settings
-    from store.media import sha256_file
-    from tasks.fetch import download_media
+    from podclip.tasks.fetch import download_media
+
+    from podclip.core.settings import get_settings
+    from podclip.store.media import sha256_file
 
     store = MediaStore.from_settings(get_settings())
     sha = sha256_file(sample_episode)

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from scoring import (
+from podclip.scoring import (
     MODEL_VERSION,
     ScoringOptions,
     build_windows,
     score_episode,
     score_windows,
 )
-from scoring.classifier import load_classifier, load_committed_head
-from scoring.types import Segment, Window, Word
+from podclip.scoring.classifier import load_classifier, load_committed_head
+from podclip.scoring.types import Segment, Window, Word
 
 pytestmark = pytest.mark.slow
 
@@ -130,7 +129,7 @@ def test_embeddings_match_sentence_transformers() -> None:
 
 
 def test_evaluate_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from scoring import evaluate
+    from podclip.scoring import evaluate
 
     rows = [
         {"text": "Thanks for having me, can you hear me okay?", "label": "none"},

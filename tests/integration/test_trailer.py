@@ -10,13 +10,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from podclip.scoring.types import ScoredMoment, Word
+from podclip.tasks.ffmpeg import probe, run_ffmpeg
 
-from podclip.records import AudioTrack, ClipPlan, MediaInfo, SourceMedia
-from podclip.settings import get_settings
-from scoring.types import ScoredMoment, Word
-from store import ops
-from store.media import MediaStore, sha256_file
-from tasks.ffmpeg import probe, run_ffmpeg
+from podclip.core.records import AudioTrack, ClipPlan, MediaInfo, SourceMedia
+from podclip.core.settings import get_settings
+from podclip.store import ops
+from podclip.store.media import MediaStore, sha256_file
 from tests.support.frames import frame_at
 
 pytestmark = pytest.mark.slow
@@ -64,7 +64,7 @@ def _rms(path: Path, start: float, seconds: float) -> float:
 def test_trailer_of_a_video_episode(
     prefect_results: Path, tmp_path: Path, sample_episode: Path
 ) -> None:
-    from tasks.trailer import plan_trailer, render_trailer, trailer_length
+    from podclip.tasks.trailer import plan_trailer, render_trailer, trailer_length
 
     settings = get_settings()
     opts = settings.trailer
@@ -99,7 +99,7 @@ def test_trailer_of_a_video_episode(
     assert again == trailer and local.stat().st_mtime_ns == mtime
 
     # The flow's step asks for the same trailer and hands it to publish as an output.
-    from flows.episode import _trailer_outputs
+    from podclip.flows.episode import _trailer_outputs
 
     engine = ops.engine_for(settings.resolved_database_url)
     job = ops.create_job(
@@ -122,7 +122,7 @@ def test_trailer_of_a_video_episode(
 
 
 def test_audio_only_source_gets_no_trailer_and_a_job_event(data_root: Path) -> None:
-    from flows.episode import _trailer_outputs
+    from podclip.flows.episode import _trailer_outputs
 
     engine = ops.engine_for(get_settings().resolved_database_url)
     job = ops.create_job(

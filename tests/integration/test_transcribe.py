@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from podclip.tasks.audio import extract_audio
+from podclip.tasks.fetch import download_media
+from podclip.tasks.transcribe import transcribe_audio
 
-from podclip.settings import get_settings
-from tasks.audio import extract_audio
-from tasks.fetch import download_media
-from tasks.transcribe import transcribe_audio
+from podclip.core.settings import get_settings
 from tests.support.wer import word_error_rate
 
 pytestmark = pytest.mark.slow

@@ -20,16 +20,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from podclip.tasks.webhooks import deliver_due, sign_headers
 from sqlalchemy import Engine
 from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from podclip.client.signatures import SignatureVerificationError, verify_signature
-from podclip.errors import TranscriptionFailed
-from podclip.settings import Settings, get_settings
-from store import ops
-from store import webhooks as store
-from tasks.webhooks import deliver_due, sign_headers
+from podclip.core.errors import TranscriptionFailed
+from podclip.core.settings import Settings, get_settings
+from podclip.store import ops
+from podclip.store import webhooks as store
 from tests.support.webhook_receiver import Receiver, receive
 
 ALL_EVENTS = ["job.created", "job.complete", "job.failed"]
@@ -363,8 +363,8 @@ def test_test_fire_and_replay_resend_the_same_event(
 
 KILLED_DELIVERER = """
 import os, signal
-import tasks.webhooks as deliverer
-from podclip.settings import get_settings
+import podclip.tasks.webhooks as deliverer
+from podclip.core.settings import get_settings
 
 def die(*args, **kwargs):
     # Claimed and committed, body frozen, nothing sent yet.

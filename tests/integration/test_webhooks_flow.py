@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from standardwebhooks import Webhook as StandardWebhook
 
-from podclip.settings import get_settings
-from store import ops
-from store import webhooks as store
+from podclip.core.settings import get_settings
+from podclip.store import ops
+from podclip.store import webhooks as store
 from tests.support.webhook_receiver import receive
 
 
 @pytest.mark.slow
 def test_the_flow_delivers_what_is_due(prefect_results: Path) -> None:
-    from flows.webhooks import deliver_webhooks
+    from podclip.flows.webhooks import deliver_webhooks
 
     settings = get_settings()
     engine = ops.engine_for(settings.resolved_database_url)
@@ -34,7 +34,7 @@ def test_the_flow_delivers_what_is_due(prefect_results: Path) -> None:
 
 
 def test_deliver_webhooks_is_deployed_on_its_interval(data_root: Path) -> None:
-    from deployments.definitions import runner_deployments
+    from podclip.deployments.definitions import runner_deployments
 
     (deployment,) = [d for d in runner_deployments(get_settings()) if d.name == "deliver-webhooks"]
     (schedule,) = deployment.schedules

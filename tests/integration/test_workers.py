@@ -20,7 +20,7 @@ import imageio_ffmpeg
 import pytest
 from sqlalchemy.engine import make_url
 
-from store import ops
+from podclip.store import ops
 from tests.e2e.helpers import free_port
 from tests.support import postgres
 from tests.support.processes import stop_groups

@@ -9,8 +9,8 @@ import os
 import signal
 import sys
 
-import store.clips as clips_module
-from podclip.settings import get_settings
+import podclip.store.clips as clips_module
+from podclip.core.settings import get_settings
 from tests.support.seed import make_batch
 
 

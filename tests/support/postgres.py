@@ -65,7 +65,7 @@ def create_database(prefix: str = "test") -> str:
 
 def drop_database(url: str) -> None:
     """Drop a database made by :func:`create_database`, closing whatever still uses it."""
-    from store.ops import engine_for, write_engine_for
+    from podclip.store.ops import engine_for, write_engine_for
 
     for cached in (engine_for, write_engine_for):
         cached.cache_clear()

@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 import sys
 
-from podclip.runtime import prepare_environment
-from podclip.settings import get_settings
+from podclip.core.runtime import prepare_environment
+from podclip.core.settings import get_settings
 
 
 def main(source: str, show_name: str | None = None) -> None:
     settings = get_settings()
     prepare_environment(settings)
-    from flows.episode import process_episode
-    from podclip.sources import source_for
-    from store import ops
+    from podclip.flows.episode import process_episode
+
+    from podclip.core.sources import source_for
+    from podclip.store import ops
     from tests.support.task_states import task_states
 
     engine = ops.engine_for(settings.resolved_database_url)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from podclip.records import ClipPlan, RenderedClip, Transcript
-from podclip.settings import Settings
-from scoring.types import ScoredMoment, Segment, Word
-from store import ops
-from store.clips import ClipFile, EpisodeInfo, EpisodeOutput, PublishBatch, publish
+from podclip.scoring.types import ScoredMoment, Segment, Word
+
+from podclip.core.records import ClipPlan, RenderedClip, Transcript
+from podclip.core.settings import Settings
+from podclip.store import ops
+from podclip.store.clips import ClipFile, EpisodeInfo, EpisodeOutput, PublishBatch, publish
 
 
 def make_batch(job_id: str) -> PublishBatch:

@@ -1,4 +1,4 @@
-"""api/ stays light: importing it never pulls in Prefect, the pipeline or the models."""
+"""podclip.api stays light: importing it never pulls in Prefect, the pipeline or the models."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-FORBIDDEN = ("prefect", "flows", "tasks", "torch", "transformers")
+FORBIDDEN = ("prefect", "podclip.flows", "podclip.tasks", "torch", "transformers")
 
 
 def test_api_main_imports_no_pipeline_modules(tmp_path: Path, repo_root: Path) -> None:
     code = (
         "import json, sys\n"
-        "import api.main\n"
-        f"print(json.dumps([m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}]))\n"
+        "import podclip.api.main\n"
+        f"print(json.dumps([m for m in sys.modules if m.startswith({FORBIDDEN!r})]))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from podclip.settings import Settings
-from store import signing
-from store.api_keys import ApiKey, hash_secret, normalise_scopes, split_key
-from store.ops import utcnow
+from podclip.core.settings import Settings
+from podclip.store import signing
+from podclip.store.api_keys import ApiKey, hash_secret, normalise_scopes, split_key
+from podclip.store.ops import utcnow
 
 SECRET = b"s" * 32
 

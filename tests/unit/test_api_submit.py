@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from api.errors import ApiError
-from api.submit import infer_source_type, parse_json, parse_upload_fields
-from podclip.settings import Settings
+from podclip.api.errors import ApiError
+from podclip.api.submit import infer_source_type, parse_json, parse_upload_fields
+from podclip.core.settings import Settings
 
 
 def _settings(allow_private: bool = False) -> Settings:
@@ -144,7 +144,7 @@ def test_bad_speaker_hints_are_refused(options: dict[str, Any], param: str) -> N
 
 
 def test_upload_accepts_every_platform_name() -> None:
-    from api.schemas import SubmitUpload
+    from podclip.api.schemas import SubmitUpload
 
     pattern = SubmitUpload.model_fields["platforms"].metadata
     assert any("youtube_shorts" in str(m) for m in pattern)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import re
 
-from scoring.types import Word
-from tasks.captions import CAPTION_STYLES, build_ass, group_words
+from podclip.scoring.types import Word
+from podclip.tasks.captions import CAPTION_STYLES, build_ass, group_words
 
 
 def _words(texts: list[str], start: float = 10.0, step: float = 0.4) -> list[Word]:
@@ -64,8 +64,9 @@ def test_unknown_style_falls_back_to_default() -> None:
 
 
 def test_captions_sit_inside_each_presets_safe_area() -> None:
-    from podclip.presets import PRESETS
-    from tasks.captions import CHAR_EM, caption_size, line_chars
+    from podclip.tasks.captions import CHAR_EM, caption_size, line_chars
+
+    from podclip.core.presets import PRESETS
 
     for preset in PRESETS.values():
         ass = build_ass(

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
-from podclip.records import Transcript
-from podclip.settings import SpeakerSettings
-from scoring.diarization import (
+from podclip.scoring.diarization import (
     DiarizationOptions,
     cluster_windows,
     diarize_segments,
@@ -22,9 +19,12 @@ from scoring.diarization import (
     window_spans,
     word_clusters,
 )
-from scoring.shownotes import guest_name_from_opening, host_name_from_opening
-from scoring.types import Segment, Word
-from tasks.diarize import diarization_options, speaker_names, speakers_output
+from podclip.scoring.shownotes import guest_name_from_opening, host_name_from_opening
+from podclip.scoring.types import Segment, Word
+from podclip.tasks.diarize import diarization_options, speaker_names, speakers_output
+
+from podclip.core.records import Transcript
+from podclip.core.settings import SpeakerSettings
 
 
 def _voices(pattern: list[int], dim: int = 32, noise: float = 0.15, seed: int = 0) -> np.ndarray:

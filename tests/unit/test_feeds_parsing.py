@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from podclip.feeds import (
+from podclip.tasks.feed_reader import (
     Episode,
     FeedRejected,
     item_guid,
@@ -20,7 +19,8 @@ from podclip.feeds import (
     reject_dtd,
     unique_by_guid,
 )
-from podclip.feeds_settings import FeedSettings, feed_settings
+
+from podclip.core.settings import FeedSettings, feed_settings
 
 URL = "https://example.com/feed.xml"
 
@@ -278,7 +278,7 @@ def test_feed_settings_defaults_and_env(monkeypatch: pytest.MonkeyPatch) -> None
     )
     assert defaults.poll_interval_minutes == 15
     monkeypatch.setenv("PODCLIP_FEEDS__MAX_FEED_BYTES", "1234")
-    from podclip.settings import get_settings
+    from podclip.core.settings import get_settings
 
     get_settings.cache_clear()
     try:
@@ -291,7 +291,7 @@ def test_feeds_group_on_settings_reads_nested_env(monkeypatch: pytest.MonkeyPatc
     """What ``feeds: FeedSettings = Field(default_factory=FeedSettings)`` on Settings gives."""
     from pydantic import Field
 
-    from podclip.settings import Settings
+    from podclip.core.settings import Settings
 
     class WithFeeds(Settings):
         feeds: FeedSettings = Field(default_factory=FeedSettings)

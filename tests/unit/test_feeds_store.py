@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select
 
-from podclip.errors import InvalidSourceUrl
-from store import feeds, ops
-from store.feeds_schema import feed_items
-from store.ops_schema import job_events, jobs, schema_migrations
+from podclip.core.errors import InvalidSourceUrl
+from podclip.store import feeds, ops
+from podclip.store.feeds_schema import feed_items
+from podclip.store.ops_schema import job_events, jobs, schema_migrations
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from podclip.records import Transcript
-from scoring.types import Segment, Word
-from tasks.keys import content_key
+from podclip.scoring.types import Segment, Word
+from podclip.tasks.keys import content_key
+
+from podclip.core.records import Transcript
 
 
 def test_content_key_is_stable_and_order_sensitive() -> None:

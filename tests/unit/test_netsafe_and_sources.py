@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from podclip.errors import InvalidSourceUrl
-from podclip.netsafe import check_url, is_public_address
-from podclip.sources import source_for
+from podclip.core.errors import InvalidSourceUrl
+from podclip.core.netsafe import check_url, is_public_address
+from podclip.core.sources import source_for
 
 
 @pytest.mark.parametrize(

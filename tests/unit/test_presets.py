@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from podclip.tasks.render import render_spans
 
-from api.submit import DEFAULT_PLATFORMS, PLATFORM_PRESETS
-from podclip.presets import (
+from podclip.api.submit import DEFAULT_PLATFORMS, PLATFORM_PRESETS
+from podclip.core.presets import (
     PLATFORMS,
     PRESETS,
     max_seconds_for,
@@ -12,7 +13,6 @@ from podclip.presets import (
     presets_for,
     render_lengths,
 )
-from tasks.render import render_spans
 
 
 def test_preset_sizes_and_safe_areas() -> None:
@@ -75,9 +75,9 @@ def test_a_long_clip_gets_a_trimmed_copy_per_stricter_limit() -> None:
 
 
 def test_clip_view_serves_each_platform_a_render_within_its_limit(data_root: object) -> None:
-    from api.media import MediaLinks
-    from api.views import clip_view
-    from podclip.settings import get_settings
+    from podclip.api.media import MediaLinks
+    from podclip.api.views import clip_view
+    from podclip.core.settings import get_settings
 
     links = MediaLinks(get_settings())
     root = links.store.root

@@ -8,14 +8,14 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
-from podclip.analytics_cli import write_csv
-from podclip.report import (
+from podclip.cli.analytics import write_csv
+from podclip.cli.report import (
     best_clips_svg,
     render_report,
     score_distribution_svg,
     timeline_svg,
 )
-from store.analytics import (
+from podclip.store.analytics import (
     EXAMPLE_QUERIES,
     BestClip,
     EpisodePoint,
@@ -23,7 +23,7 @@ from store.analytics import (
     ScoreSpread,
     episode_info,
 )
-from store.ops import Job
+from podclip.store.ops import Job
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert("x")</script> & "quotes"'

@@ -9,10 +9,9 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
+import podclip.scoring as scoring
 import pytest
-
-import scoring
-from scoring import (
+from podclip.scoring import (
     CATEGORY_BY_TYPE,
     MODEL_VERSION,
     MOMENT_TYPES,
@@ -21,10 +20,10 @@ from scoring import (
     score_episode,
     select_moments,
 )
-from scoring.classifier import Classifier, load_committed_head
-from scoring.explain import HOOK_MAX_CHARS
-from scoring.scorer import score_with
-from scoring.types import Segment, Window, Word
+from podclip.scoring.classifier import Classifier, load_committed_head
+from podclip.scoring.explain import HOOK_MAX_CHARS
+from podclip.scoring.scorer import score_with
+from podclip.scoring.types import Segment, Window, Word
 
 LINES = (
     "Here is the rule I wish I had learned at twenty.",

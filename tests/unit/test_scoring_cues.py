@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from scoring.cues import CUE_NAMES, SENTENCE_CUES, cue_vector, sentence_cues, speaker_turn_share
-from scoring.features import make_table, span_features
-from scoring.text import ends_sentence, is_filler_sentence, opener_penalty, split_sentences
+from podclip.scoring.cues import (
+    CUE_NAMES,
+    SENTENCE_CUES,
+    cue_vector,
+    sentence_cues,
+    speaker_turn_share,
+)
+from podclip.scoring.features import make_table, span_features
+from podclip.scoring.text import ends_sentence, is_filler_sentence, opener_penalty, split_sentences
 
 
 def fired(sentence: str) -> set[str]:

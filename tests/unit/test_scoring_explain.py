@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from scoring.cues import sentence_cues
-from scoring.explain import HOOK_MAX_CHARS, explain, make_hook
-from scoring.labels import LABELS
-from scoring.options import LengthBounds
-from scoring.shareability import (
+from podclip.scoring.cues import sentence_cues
+from podclip.scoring.explain import HOOK_MAX_CHARS, explain, make_hook
+from podclip.scoring.labels import LABELS
+from podclip.scoring.options import LengthBounds
+from podclip.scoring.shareability import (
     calibrate,
     fit_calibration,
     hook_strength,

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from scoring.classifier import SIDECAR_PATH, load_committed_head, model_version, read_sidecar
-from scoring.dataset import (
+from podclip.scoring.classifier import (
+    SIDECAR_PATH,
+    load_committed_head,
+    model_version,
+    read_sidecar,
+)
+from podclip.scoring.dataset import (
     Example,
     asr_bare,
     asr_lower,
@@ -18,9 +22,9 @@ from scoring.dataset import (
     data_hash,
     read_jsonl,
 )
-from scoring.head import FitSettings, fit_head, load_head, save_head
-from scoring.labels import LABELS
-from scoring.metrics import evaluate_predictions
+from podclip.scoring.head import FitSettings, fit_head, load_head, save_head
+from podclip.scoring.labels import LABELS
+from podclip.scoring.metrics import evaluate_predictions
 
 
 def toy_data(n: int = 90, d: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -6,12 +6,11 @@ import itertools
 import random
 
 import pytest
-
-from scoring import ScoringOptions, build_windows, score_episode, select_moments
-from scoring.options import length_bounds
-from scoring.select import best_k_disjoint, max_disjoint
-from scoring.types import ScoredMoment, Segment, Window, Word
-from scoring.windows import MAX_SENTENCE_S, build_sentences
+from podclip.scoring import ScoringOptions, build_windows, score_episode, select_moments
+from podclip.scoring.options import length_bounds
+from podclip.scoring.select import best_k_disjoint, max_disjoint
+from podclip.scoring.types import ScoredMoment, Segment, Window, Word
+from podclip.scoring.windows import MAX_SENTENCE_S, build_sentences
 
 SENTENCES = [
     "So here is the thing about compounding.",

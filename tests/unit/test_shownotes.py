@@ -11,8 +11,7 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
-
-from scoring.chapters import (
+from podclip.scoring.chapters import (
     choose_boundaries,
     depth_scores,
     gap_similarity,
@@ -21,13 +20,13 @@ from scoring.chapters import (
     passages_from,
     title_from,
 )
-from scoring.shownotes import (
+from podclip.scoring.shownotes import (
     ShowNotesOptions,
     build_show_notes_markdown,
     display_name,
     format_timestamp,
 )
-from scoring.types import ScoredMoment, Segment, Word
+from podclip.scoring.types import ScoredMoment, Segment, Word
 
 BATTERY = "The battery stores solar power for the house and the battery price keeps falling."
 MONEY = "Investors want growth but revenue and payroll decide whether the startup survives."

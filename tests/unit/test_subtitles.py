@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from scoring.types import Word
-from tasks.subtitles import cues, to_srt, to_vtt
+from podclip.scoring.types import Word
+from podclip.tasks.subtitles import cues, to_srt, to_vtt
 
 WORDS = [
     Word(10.0, 10.4, "Hello"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from podclip.errors import InvalidSourceUrl
+from podclip.core.errors import InvalidSourceUrl
+from podclip.store.webhooks import RETRY_SCHEDULE, InvalidEvents, normalize_events, retry_delay
 from podclip.webhooks import check_endpoint
-from store.webhooks import RETRY_SCHEDULE, InvalidEvents, normalize_events, retry_delay
 
 
 def test_job_complete_is_an_alias_and_duplicates_collapse() -> None:

@@ -6,12 +6,12 @@ import json
 import time
 
 import pytest
+from podclip.tasks.webhooks import sign_headers
 from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from podclip.client.signatures import SignatureVerificationError, verify_signature
-from store.webhooks import new_secret
-from tasks.webhooks import sign_headers
+from podclip.store.webhooks import new_secret
 
 BODY = json.dumps({"id": "evt_1", "object": "event", "type": "job.completed"}).encode()
 

@@ -1,0 +1,225 @@
+"""Webhooks: register an endpoint, list and delete them, test-fire, read and replay deliveries.
+
+Events (``job.created``, ``job.completed``, ``job.failed``) are recorded with the job change
+that causes them and sent by the ``deliver-webhooks`` flow, so test fires and replays answer
+``202`` with a pending delivery that the next pass sends. The signing secret is in the
+registration response only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from podclip.api.deps import SettingsDep, StoresDep, require
+from podclip.api.errors import ApiError, not_found
+from podclip.api.routes import ERROR_RESPONSES
+from podclip.api.schemas import ErrorEnvelope
+from podclip.core.errors import InvalidSourceUrl
+from podclip.store import webhooks as store
+from podclip.store.api_keys import ApiKey
+from podclip.webhooks import check_endpoint
+
+router = APIRouter(tags=["webhooks"], responses=ERROR_RESPONSES)
+
+WebhooksAll = Annotated[ApiKey, Depends(require("webhooks:*"))]
+WebhookId = Annotated[str, Path(min_length=1, max_length=64, description="A webhook id (we_…).")]
+DeliveryId = Annotated[str, Path(min_length=1, max_length=64, description="A delivery id (whd_…).")]
+DELIVERIES_PAGE = 100
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorEnvelope, "description": "The webhook was deactivated."}
+}
+
+
+class WebhookCreate(BaseModel):
+    """An https endpoint and the events it wants (``job.complete`` is read as ``job.completed``)."""
+
+    url: str = Field(min_length=1, max_length=2048, description="The endpoint's https URL.")
+    events: list[str] = Field(
+        max_length=10, description="Any of job.created, job.completed, job.failed."
+    )
+
+
+class WebhookOut(BaseModel):
+    object: str = "webhook"
+    id: str
+    url: str
+    events: list[str]
+    active: bool
+    consecutive_failures: int
+    deactivated_reason: str | None
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="whsec_…: shown once, here; verify signatures with it.")
+
+
+class WebhookList(BaseModel):
+    object: str = "list"
+    data: list[WebhookOut]
+    has_more: bool = False
+
+
+class WebhookDeleted(BaseModel):
+    object: str = "webhook"
+    id: str
+    deleted: bool = True
+
+
+class DeliveryOut(BaseModel):
+    object: str = "webhook_delivery"
+    id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    request_id: str
+    status: str = Field(description="pending, delivered, failed or canceled.")
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    replay_of: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class DeliveryList(BaseModel):
+    object: str = "list"
+    data: list[DeliveryOut]
+    has_more: bool = False
+
+
+@router.post(
+    "/webhooks", response_model=WebhookCreated, status_code=201, summary="Register a webhook"
+)
+def create_webhook(
+    body: WebhookCreate, key: WebhooksAll, stores: StoresDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """The response carries the signing secret (``whsec_…``); it is never shown again."""
+    try:
+        check_endpoint(body.url, allow_private=settings.allow_private_urls)
+    except InvalidSourceUrl as exc:
+        raise ApiError(400, "invalid_url", exc.message, param="url") from exc
+    try:
+        hook = store.create_webhook(
+            stores.engine,
+            url=body.url,
+            events=body.events,
+            environment=key.environment,
+            api_key_id=key.id,
+        )
+    except store.InvalidEvents as exc:
+        raise ApiError(400, exc.code, exc.message, param="events") from exc
+    return {**_webhook(hook), "secret": hook.secret}
+
+
+@router.get("/webhooks", response_model=WebhookList, summary="List webhooks")
+def list_webhooks(key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
+    hooks = store.list_webhooks(stores.engine, environment=key.environment)
+    return {"object": "list", "data": [_webhook(h) for h in hooks], "has_more": False}
+
+
+@router.delete("/webhooks/{webhook_id}", response_model=WebhookDeleted, summary="Delete a webhook")
+def delete_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
+    """Pending deliveries are canceled; past deliveries stay readable until then."""
+    try:
+        store.delete_webhook(stores.engine, webhook_id, environment=key.environment)
+    except store.WebhookNotFound as exc:
+        raise not_found("webhook", webhook_id, param="id") from exc
+    return {"object": "webhook", "id": webhook_id, "deleted": True}
+
+
+@router.post(
+    "/webhooks/{webhook_id}/test",
+    response_model=DeliveryOut,
+    status_code=202,
+    summary="Fire a synthetic test event",
+    responses=CONFLICT,
+)
+def test_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
+    """A synthetic ``job.completed`` built from this environment's most recent job."""
+    try:
+        delivery = store.fire_test_event(stores.engine, webhook_id, environment=key.environment)
+    except store.WebhookNotFound as exc:
+        raise not_found("webhook", webhook_id, param="id") from exc
+    except store.WebhookInactive as exc:
+        raise ApiError(409, exc.code, exc.message, param="id") from exc
+    except store.NoJobs as exc:
+        raise ApiError(400, exc.code, exc.message) from exc
+    return _delivery(delivery)
+
+
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response_model=DeliveryList,
+    summary="List a webhook's deliveries",
+)
+def list_deliveries(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
+    """Newest first, the last 100 (``has_more`` says whether older ones exist)."""
+    try:
+        rows = store.list_deliveries(
+            stores.engine, webhook_id, environment=key.environment, limit=DELIVERIES_PAGE + 1
+        )
+    except store.WebhookNotFound as exc:
+        raise not_found("webhook", webhook_id, param="id") from exc
+    return {
+        "object": "list",
+        "data": [_delivery(d) for d in rows[:DELIVERIES_PAGE]],
+        "has_more": len(rows) > DELIVERIES_PAGE,
+    }
+
+
+@router.post(
+    "/webhooks/deliveries/{delivery_id}/replay",
+    response_model=DeliveryOut,
+    status_code=202,
+    summary="Replay a delivery",
+    responses=CONFLICT,
+)
+def replay_delivery(delivery_id: DeliveryId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
+    """Sends the same event again: same event id, same ``request_id``, the same body bytes."""
+    try:
+        delivery = store.replay_delivery(stores.engine, delivery_id, environment=key.environment)
+    except store.WebhookNotFound as exc:
+        raise not_found("delivery", delivery_id, param="id") from exc
+    except store.WebhookInactive as exc:
+        raise ApiError(409, exc.code, exc.message, param="id") from exc
+    return _delivery(delivery)
+
+
+def _webhook(hook: store.Webhook) -> dict[str, Any]:
+    return {
+        "object": "webhook",
+        "id": hook.id,
+        "url": hook.url,
+        "events": list(hook.events),
+        "active": hook.active,
+        "consecutive_failures": hook.consecutive_failures,
+        "deactivated_reason": hook.deactivated_reason,
+        "created_at": hook.created_at,
+    }
+
+
+def _delivery(delivery: store.Delivery) -> dict[str, Any]:
+    return {
+        "object": "webhook_delivery",
+        "id": delivery.id,
+        "webhook_id": delivery.webhook_id,
+        "event_id": delivery.event_id,
+        "event_type": delivery.event_type,
+        "request_id": delivery.request_id,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_attempt_at": delivery.last_attempt_at,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "replay_of": delivery.replay_of,
+        "created_at": delivery.created_at,
+        "completed_at": delivery.completed_at,
+    }

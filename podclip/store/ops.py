@@ -1,0 +1,487 @@
+"""Every read and write of the operational database (jobs and their events).
+
+SQLite in WAL mode by default, any SQLAlchemy URL at scale. Status changes go through
+:func:`set_status`, which refuses to touch a job that is already terminal, so a late or
+repeated stage can never move a finished job.
+
+Jobs carry an ``environment``: ``live`` jobs are the pipeline's queue, ``test`` jobs belong to
+sandbox API keys and are never processed (drainers ask :func:`queued_jobs` for ``live`` only).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from podclip.core.errors import JobNotFound, PodclipError
+from podclip.store import migrate
+from podclip.store.ops_schema import job_events, jobs
+
+STATUSES = ("queued", "downloading", "transcribing", "clipping", "rendering", "complete", "failed")
+TERMINAL = frozenset({"complete", "failed"})
+ENVIRONMENTS = ("live", "test")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job row as the rest of podclip sees it."""
+
+    id: str
+    status: str
+    source_type: str
+    source_url: str
+    source: dict[str, Any]
+    options: dict[str, Any]
+    environment: str
+    created_at: datetime
+    updated_at: datetime
+    show_name: str | None = None
+    guest_name: str | None = None
+    title: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    clip_count: int | None = None
+    source_sha256: str | None = None
+    duration_seconds: float | None = None
+    flow_run_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+
+def new_job_id() -> str:
+    """Time-ordered, unguessable job id (``job_`` + 12 hex of ms + 12 random hex)."""
+    return f"job_{int(time.time() * 1000):012x}{secrets.token_hex(6)}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every one we store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine per database URL per process, migrated on first use."""
+    is_sqlite = url.startswith("sqlite")
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 30} if is_sqlite else {},
+        pool_pre_ping=not is_sqlite,
+    )
+    if is_sqlite:
+        _make_sqlite_dir(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    _migrate_locked(engine, url)
+    return engine
+
+
+@lru_cache(maxsize=8)
+def write_engine_for(url: str) -> Engine:
+    """An engine whose transactions take the database's write lock when they begin.
+
+    SQLite's default deferred ``BEGIN`` lets two processes read the same rows and then race to
+    write; ``BEGIN IMMEDIATE`` makes them queue instead, which is what the API's rate-limit
+    windows and idempotency claims need to stay exact across workers. SQLite itself queues a
+    busy writer by sleeping and retrying (1, 2, 5, 10 ... 100 ms), which under a steady stream
+    of short write transactions from several processes costs tens of milliseconds each; so the
+    engine's transactions first queue on an OS file lock (``<db>.write.lock``, released when
+    the connection goes back to the pool), which wakes the next writer the moment the last one
+    is done. Other databases get the ordinary engine; callers lock rows ``FOR UPDATE``.
+    """
+    base = engine_for(url)
+    path = _sqlite_path(url) if url.startswith("sqlite") else None
+    if path is None:
+        return base
+    engine = create_engine(url, connect_args={"timeout": 30})
+    lock = _WriteLock(f"{path}.write.lock")
+
+    def _connect(dbapi_conn: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_conn, record)
+        # Hand transaction control to SQLAlchemy's begin event below.
+        dbapi_conn.isolation_level = None
+
+    def _begin(conn: Connection) -> None:
+        lock.acquire()
+        conn.info[_HOLDS_WRITE_LOCK] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            conn.info.pop(_HOLDS_WRITE_LOCK, None)
+            lock.release()
+            raise
+
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        # After COMMIT or ROLLBACK: the pool resets the connection before checking it in.
+        if record.info.pop(_HOLDS_WRITE_LOCK, False):
+            lock.release()
+
+    event.listen(engine, "connect", _connect)
+    event.listen(engine, "begin", _begin)
+    event.listen(engine, "checkin", _checkin)
+    return engine
+
+
+_HOLDS_WRITE_LOCK = "podclip_holds_write_lock"
+
+
+class _WriteLock:
+    """One writer at a time across threads (a lock) and processes (``flock`` on a file)."""
+
+    def __init__(self, path: str) -> None:
+        self._threads = threading.Lock()
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self) -> None:
+        self._threads.acquire()
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
+def _sqlite_path(url: str) -> str | None:
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return path if path and path != ":memory:" else None
+
+
+def _make_sqlite_dir(url: str) -> None:
+    from pathlib import Path
+
+    path = _sqlite_path(url)
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+# pg_advisory_lock key for migrations: any constant shared by every podclip process.
+_MIGRATE_LOCK_ID = 0x706F64636C6970
+
+
+def _migrate_locked(engine: Engine, url: str) -> None:
+    """Migrate under an exclusive file lock, so two processes starting at once (two API workers,
+    the API beside the pipeline) never run the same migration twice."""
+    path = _sqlite_path(url) if url.startswith("sqlite") else None
+    if engine.dialect.name == "postgresql":
+        # A session-level advisory lock does the file lock's job across machines.
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATE_LOCK_ID})")
+            conn.commit()
+            try:
+                migrate.upgrade_ops(engine)
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATE_LOCK_ID})")
+                conn.commit()
+        return
+    if path is None:
+        migrate.upgrade_ops(engine)
+        return
+    with open(f"{path}.migrate.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            migrate.upgrade_ops(engine)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    # WAL lets readers proceed while one writer commits; busy_timeout waits out short locks.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_job(
+    engine: Engine,
+    *,
+    source_type: str,
+    source_url: str,
+    source: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    environment: str = "live",
+    show_name: str | None = None,
+    guest_name: str | None = None,
+    title: str | None = None,
+    job_id: str | None = None,
+) -> Job:
+    """Insert a queued job and its first event; return it."""
+    with engine.begin() as conn:
+        job_id = insert_job(
+            conn,
+            source_type=source_type,
+            source_url=source_url,
+            source=source,
+            options=options,
+            environment=environment,
+            show_name=show_name,
+            guest_name=guest_name,
+            title=title,
+            job_id=job_id,
+        )
+    return get_job(engine, job_id)
+
+
+def insert_job(
+    conn: Connection,
+    *,
+    source_type: str,
+    source_url: str,
+    source: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    environment: str = "live",
+    show_name: str | None = None,
+    guest_name: str | None = None,
+    title: str | None = None,
+    job_id: str | None = None,
+) -> str:
+    """Insert a queued job and its first event inside the caller's transaction; return its id.
+
+    For writes that must commit together with the job (an idempotency claim, for one).
+    """
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"unknown environment {environment!r}")
+    now = utcnow()
+    job_id = job_id or new_job_id()
+    source_dict = dict(source or {"type": source_type, "url": source_url})
+    conn.execute(
+        insert(jobs).values(
+            id=job_id,
+            status="queued",
+            source_type=source_type,
+            source_url=source_url,
+            source_json=json.dumps(source_dict),
+            options_json=json.dumps(dict(options or {})),
+            environment=environment,
+            show_name=show_name,
+            guest_name=guest_name,
+            title=title,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    _add_event(conn, job_id, "queued", "job created", now)
+    _webhook_event(conn, job_id, "job.created", now)
+    return job_id
+
+
+def get_job(engine: Engine, job_id: str) -> Job:
+    """Return one job or raise :class:`JobNotFound`."""
+    with engine.connect() as conn:
+        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+    if row is None:
+        raise JobNotFound(f"No job with id {job_id!r}.")
+    return _job_from_row(row)
+
+
+def list_jobs(
+    engine: Engine,
+    *,
+    limit: int = 20,
+    starting_after: str | None = None,
+    environment: str | None = None,
+    status: str | None = None,
+) -> list[Job]:
+    """Newest first; ``starting_after`` is the id of the last job of the previous page.
+
+    ``environment`` and ``status`` filter (``None``: all); a cursor outside the filter is
+    :class:`JobNotFound`, as if it did not exist.
+    """
+    query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+    if environment is not None:
+        query = query.where(jobs.c.environment == environment)
+    if status is not None:
+        query = query.where(jobs.c.status == status)
+    with engine.connect() as conn:
+        if starting_after is not None:
+            cursor_query = select(jobs.c.created_at, jobs.c.id).where(jobs.c.id == starting_after)
+            if environment is not None:
+                cursor_query = cursor_query.where(jobs.c.environment == environment)
+            cursor = conn.execute(cursor_query).first()
+            if cursor is None:
+                raise JobNotFound(f"No job with id {starting_after!r}.")
+            query = query.where(
+                (jobs.c.created_at < cursor.created_at)
+                | ((jobs.c.created_at == cursor.created_at) & (jobs.c.id < cursor.id))
+            )
+        rows = conn.execute(query).mappings().all()
+    return [_job_from_row(r) for r in rows]
+
+
+def queued_jobs(engine: Engine, *, environment: str = "live", limit: int = 10) -> list[Job]:
+    """Queued jobs of one environment, oldest first: what a queue drainer should start.
+
+    Sandbox (``test``) jobs are never processed, so drainers keep the default ``live``.
+    """
+    query = (
+        select(jobs)
+        .where(jobs.c.status == "queued", jobs.c.environment == environment)
+        .order_by(jobs.c.created_at, jobs.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [_job_from_row(r) for r in rows]
+
+
+def count_jobs(engine: Engine, *, environment: str | None = None) -> int:
+    """How many jobs (of one environment, or all)."""
+    query = select(func.count()).select_from(jobs)
+    if environment is not None:
+        query = query.where(jobs.c.environment == environment)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def minutes_processed(engine: Engine, *, environment: str = "live") -> float:
+    """Minutes of source audio in the environment's complete jobs."""
+    query = select(func.coalesce(func.sum(jobs.c.duration_seconds), 0.0)).where(
+        jobs.c.environment == environment, jobs.c.status == "complete"
+    )
+    with engine.connect() as conn:
+        total = conn.execute(query).scalar_one()
+    return float(total) / 60.0
+
+
+def set_status(
+    engine: Engine,
+    job_id: str,
+    status: str,
+    *,
+    message: str | None = None,
+    expected: str | None = None,
+    **fields: Any,
+) -> bool:
+    """Move a non-terminal job to ``status``; return False if it was already terminal.
+
+    With ``expected``, move it only from that status (compare-and-set), so two processes
+    advancing the same job record each transition once.
+    """
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    now = utcnow()
+    values: dict[str, Any] = {"status": status, "updated_at": now, **fields}
+    if status in TERMINAL:
+        values["completed_at"] = now
+    condition = [jobs.c.id == job_id, jobs.c.status.not_in(TERMINAL)]
+    if expected is not None:
+        condition.append(jobs.c.status == expected)
+    with engine.begin() as conn:
+        result = conn.execute(update(jobs).where(*condition).values(**values))
+        if result.rowcount == 0:
+            return False
+        _add_event(conn, job_id, status, message, now)
+        if status in TERMINAL:
+            event = "job.completed" if status == "complete" else "job.failed"
+            _webhook_event(conn, job_id, event, now)
+    return True
+
+
+def fail_job(engine: Engine, job_id: str, error: BaseException) -> bool:
+    """End a job ``failed`` with the error's code and message."""
+    if isinstance(error, PodclipError):
+        code, message = error.code, error.message
+    else:
+        code, message = "internal_error", f"{type(error).__name__}: {error}"
+    return set_status(
+        engine, job_id, "failed", message=message, error_code=code, error_message=message
+    )
+
+
+def update_job(engine: Engine, job_id: str, **fields: Any) -> None:
+    """Record facts learned while processing (source hash, duration) without a status change."""
+    with engine.begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(**fields))
+
+
+def job_events_for(engine: Engine, job_id: str) -> list[dict[str, Any]]:
+    """The job's status history, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(job_events).where(job_events.c.job_id == job_id).order_by(job_events.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def add_job_event(engine: Engine, job_id: str, message: str) -> None:
+    """Record a note (e.g. a skipped output) in the job's history; its status stays as it is."""
+    with engine.begin() as conn:
+        status = conn.execute(select(jobs.c.status).where(jobs.c.id == job_id)).scalar_one()
+        _add_event(conn, job_id, str(status), message, utcnow())
+
+
+def _add_event(
+    conn: Connection, job_id: str, status: str, message: str | None, now: datetime
+) -> None:
+    conn.execute(
+        insert(job_events).values(job_id=job_id, status=status, message=message, created_at=now)
+    )
+
+
+def _webhook_event(conn: Connection, job_id: str, event: str, now: datetime) -> None:
+    # Outbox: the webhook event commits with the status change, before any delivery attempt.
+    from podclip.store.webhooks import record_job_event
+
+    record_job_event(conn, job_id, event, now)
+
+
+def job_from_row(row: Any) -> Job:
+    """A :class:`Job` from a ``jobs`` row mapping (for the other store modules)."""
+    return _job_from_row(row)
+
+
+def _job_from_row(row: Any) -> Job:
+    data = dict(row)
+    for key in ("created_at", "updated_at", "started_at", "completed_at"):
+        value = data.get(key)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            data[key] = value.replace(tzinfo=UTC)
+    return Job(
+        id=data["id"],
+        status=data["status"],
+        source_type=data["source_type"],
+        source_url=data["source_url"],
+        source=json.loads(data["source_json"]),
+        options=json.loads(data["options_json"]),
+        environment=data["environment"],
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+        show_name=data["show_name"],
+        guest_name=data["guest_name"],
+        title=data["title"],
+        started_at=data["started_at"],
+        completed_at=data["completed_at"],
+        error_code=data["error_code"],
+        error_message=data["error_message"],
+        clip_count=data["clip_count"],
+        source_sha256=data["source_sha256"],
+        duration_seconds=data["duration_seconds"],
+        flow_run_id=data["flow_run_id"],
+    )
