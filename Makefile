@@ -33,18 +33,22 @@ test: install  ## the whole test suite (unit, integration, e2e), two test files 
 test-fast: install  ## unit tests only
 	$(BIN)/python -m pytest tests/unit
 
-lint: install  ## ruff check, ruff format --check, mypy
+lint: install  ## ruff check, ruff format --check, the layer contract (import-linter), mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy podclip flows tasks scoring deployments
+	@# Both tools walk the file system: they run over the package as installed (scripts/import_tree.py).
+	$(BIN)/python scripts/import_tree.py lint-imports --config ../../pyproject.toml
+	$(BIN)/python scripts/import_tree.py mypy -p podclip --config-file ../../pyproject.toml
 
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install  ## pipeline and scoring benchmarks; results in benchmarks/*.json
+bench: install  ## pipeline, scoring and idle-stack benchmarks; results in benchmarks/*.json
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_scoring.py
+	@# `make up` idle for 5 min (CPU, flow runs), then 20 jobs' submit-to-downloading latency.
+	$(BIN)/python benchmarks/bench_idle.py
 
 bench-scale: install pg-up  ## PostgreSQL + two workers vs the SQLite ceiling (results.json "scale")
 	PODCLIP_TEST_PG_DSN=$$(scripts/postgres.sh dsn $(PG_DIR) $(PG_PORT)) $(BIN)/python benchmarks/bench_scale.py

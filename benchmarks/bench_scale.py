@@ -251,9 +251,7 @@ def scheduling_lag(tmp: Path, lag_jobs: int) -> dict[str, Any]:
                   "deployments/prefect.yaml", "--name", "process-episode")  # fmt: skip
         for name in ("worker-a", "worker-b"):
             stack.start(name, [str(BIN / "podclip"), "worker", "--limit", "2", "--name", name])
-        drain = ("import time\nfrom flows.drain import drain_queue\n"
-                 "while True:\n    drain_queue()\n    time.sleep(2)\n")  # fmt: skip
-        stack.start("drain", [sys.executable, "-c", drain])
+        stack.start("dispatcher", [str(BIN / "podclip"), "dispatcher"])
         overrides = {k: env[k] for k in ("PODCLIP_DATABASE_URL", *SHORT_JOBS)}
         with run_api_server(tmp / "data", **RELAXED, **overrides) as server:
             key = server.create_key("live", name="bench-lag")

@@ -12,28 +12,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from podclip.tasks.artwork import fetch_artwork
-from podclip.tasks.audio import extract_audio
-from podclip.tasks.diarize import (
-    diarization_options,
-    diarize_speakers,
-    speaker_names,
-    speakers_output,
-)
-from podclip.tasks.feeds import resolve_newest_episode
-from podclip.tasks.fetch import download_media
-from podclip.tasks.moments import plan_clips, score_moments, scoring_options
-from podclip.tasks.publish import publish_clips
-from podclip.tasks.render import render_clip, render_spans
-from podclip.tasks.shownotes import (
-    build_show_notes,
-    ranked_moments,
-    show_notes_options,
-    show_notes_output,
-)
-from podclip.tasks.subtitles import write_clip_captions
-from podclip.tasks.trailer import plan_trailer, render_trailer
-from podclip.tasks.transcribe import TRANSCRIPTION_LIMIT, transcribe_audio
 from prefect import flow, get_run_logger
 from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
@@ -44,6 +22,34 @@ from podclip.core.settings import get_settings
 from podclip.store import locks, ops, queue
 from podclip.store.analytics import episode_info
 from podclip.store.clips import EpisodeOutput, PublishBatch
+from podclip.tasks.artwork import fetch_artwork
+from podclip.tasks.audio import audio_options, extract_audio
+from podclip.tasks.diarize import (
+    diarize_speakers,
+    speaker_names,
+    speaker_options,
+    speakers_output,
+)
+from podclip.tasks.feeds import resolve_newest_episode
+from podclip.tasks.fetch import download_media
+from podclip.tasks.keys import stage_key
+from podclip.tasks.moments import moment_options, plan_clips, score_moments
+from podclip.tasks.publish import publish_clips
+from podclip.tasks.render import render_clip, render_options, render_spans
+from podclip.tasks.show_ranking import for_show
+from podclip.tasks.shownotes import (
+    build_show_notes,
+    ranked_moments,
+    show_notes_options,
+    show_notes_output,
+)
+from podclip.tasks.subtitles import write_clip_captions
+from podclip.tasks.trailer import plan_trailer, render_trailer, trailer_options
+from podclip.tasks.transcribe import (
+    TRANSCRIPTION_LIMIT,
+    transcribe_audio,
+    transcription_options,
+)
 
 
 @flow(name="process-episode", log_prints=False)
@@ -78,7 +84,7 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
             artwork_url = artwork_url or episode.artwork_url
             ops.update_job(engine, job_id, title=job.title or episode.title)
         source = fetch(source_url)
-        audio = extract_audio(source)
+        audio = extract_audio(source, audio_options(settings.fetch))
         ops.update_job(
             engine,
             job_id,
@@ -87,33 +93,29 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
         )
 
         ops.set_status(engine, job_id, "transcribing")
-        opts = settings.transcribe
+        options = transcription_options(settings.transcribe, job.options)
         # Two runs of the same episode at once: the second waits here, then hits the cache.
-        lock_key = f"transcribe:{source.sha256}:{opts.model_id}:{opts.beam_size}:{opts.batch_size}"
+        lock_key = "transcribe:" + stage_key(transcribe_audio, audio=audio, options=options)
         lease = settings.queue.lock_lease_seconds
         with (
             locks.held(engine, lock_key, lease_seconds=lease),
             concurrency(TRANSCRIPTION_LIMIT, occupy=1, lease_duration=max(60.0, lease)),
         ):
-            transcript = transcribe_audio(
-                audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
-            )
+            transcript = transcribe_audio(audio, options)
         if settings.speakers.enabled:
             transcript = diarize_speakers(
-                transcript, audio, diarization_options(settings.speakers, job.options)
+                transcript, audio, speaker_options(settings.speakers, job.options)
             )
         host_name, guest_name = speaker_names(transcript, job.guest_name, job.options)
 
         ops.set_status(engine, job_id, "clipping")
-        from podclip.scoring import MODEL_VERSION
-
-        count = job.options.get("clip_count")
-        moments = score_moments(
-            transcript,
-            MODEL_VERSION,
-            scoring_options(settings.scoring),
-            int(count) if count else None,
+        scoring = for_show(
+            moment_options(settings.scoring, job.options),
+            settings.learning,
+            job.account_id,
+            job.show_name,
         )
+        moments = score_moments(transcript, scoring)
         plans = plan_clips(job_id, moments, transcript)
         notes = build_show_notes(
             transcript,
@@ -125,16 +127,14 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
         )
 
         ops.set_status(engine, job_id, "rendering")
-        style = str(job.options.get("caption_style") or "yellow-pop")
         title = job.show_name or job.title or "podclip"
         # Show artwork decorates audiograms only; a video source keeps its own picture.
         artwork = fetch_artwork(artwork_url) if artwork_url and not audio.info.has_video else None
+        look = render_options(settings.render, job.options, title, artwork)
         futures = [
             (
                 p.clip_id,
-                render_clip.submit(
-                    source, audio, p.moment.start, end, p.words, preset, style, title, artwork
-                ),
+                render_clip.submit(source, audio, p.moment.start, end, p.words, preset, look),
             )
             for p in plans
             for preset, end in render_spans(
@@ -156,7 +156,7 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
                 transcript=transcript,
                 plans=plans,
                 renders=renders,
-                scoring_model_version=MODEL_VERSION,
+                scoring_model_version=scoring.model_version,
                 clip_files=clip_files,
                 outputs=[
                     *trailer_outputs,
@@ -223,13 +223,17 @@ def _trailer_outputs(
         logger.warning("job %s: %s", job.id, message)
         ops.add_job_event(engine, job.id, message)
         return []
-    opts = get_settings().trailer
-    cuts = plan_trailer(plans, opts)
+    settings = get_settings()
+    cuts = plan_trailer(plans, settings.trailer)
     if not cuts:
         return []
     subtitle = job.title if job.show_name and job.title else None
     trailer = render_trailer(
-        source, cuts, job.show_name or job.title or "podclip", subtitle, opts.width, opts.height
+        source,
+        cuts,
+        job.show_name or job.title or "podclip",
+        subtitle,
+        trailer_options(settings.trailer, settings.render),
     )
     return [
         EpisodeOutput(

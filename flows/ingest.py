@@ -2,15 +2,15 @@
 
 Fetches run concurrently, one ``fetch_feed`` task per feed (retried on network errors only);
 each answer is then parsed and recorded on its own. A feed that fails (unreachable, hostile,
-not a feed) gets its error recorded on its row and never stops the other feeds.
+not a feed) gets its error recorded on its row and never stops the other feeds. Feeds of
+sandbox keys are never polled (no outbound connection for sandbox keys); each feed's jobs
+belong to the feed's account and count against its job budget (:func:`tasks.feeds.job_budget`).
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from podclip.tasks import feed_reader as feed_io
-from podclip.tasks.feeds import FeedPollResult, fetch_feed, parse_feed, record_episodes
 from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -20,6 +20,8 @@ from podclip.core.errors import PodclipError
 from podclip.core.settings import feed_settings, get_settings
 from podclip.store import feeds as feed_store
 from podclip.store import ops
+from podclip.tasks import feed_reader as feed_io
+from podclip.tasks.feeds import FeedPollResult, fetch_feed, parse_feed, record_episodes
 
 FETCH_CONCURRENCY = 8
 """Feeds downloaded at once; parsing and recording then go one feed at a time."""
@@ -32,14 +34,16 @@ FETCH_CONCURRENCY = 8
     log_prints=False,
 )
 def poll_feeds(feed_ids: list[str] | None = None) -> list[FeedPollResult]:
-    """Poll every active feed (or only ``feed_ids``); return what each poll did."""
+    """Poll every active live feed (or only those of ``feed_ids``); return what each poll did."""
     settings = get_settings()
     engine = ops.engine_for(settings.resolved_database_url)
     limits = feed_settings(settings)
     fetch = fetch_feed.with_options(
         retries=limits.fetch_retries, retry_delay_seconds=limits.retry_delay_seconds
     )
-    watched = [f for f in feed_store.list_feeds(engine) if feed_ids is None or f.id in feed_ids]
+    # Sandbox (test) feeds are never fetched: sandbox keys make no outbound connection.
+    live = feed_store.list_feeds(engine, environment="live")
+    watched = [f for f in live if feed_ids is None or f.id in feed_ids]
     fetches = [(feed, fetch.submit(feed.url, feed.etag, feed.last_modified)) for feed in watched]
     return [_finish_poll(engine, feed, future) for feed, future in fetches]
 

@@ -57,12 +57,12 @@ Give source_url: a public http(s) link to an MP3/M4A/MP4 file, a podcast RSS fee
 episode is used) or a YouTube URL. The source type is inferred from the URL unless source_type
 is given. Processing is asynchronous: call get_job with the returned id every 10-30 seconds
 until status is "complete" (then call get_clips) or "failed" (error.code says why). Statuses go
-queued -> downloading -> transcribing -> clipping -> rendering -> complete.
+queued -> processing -> complete (or failed).
 Resubmitting with the same idempotency_key returns the original job instead of a new one."""
 
 GET_JOB_DESCRIPTION = """Get one job's current state by id (job_...).
 
-Returns status (queued, downloading, transcribing, clipping, rendering, complete, failed),
+Returns status (queued, processing, complete, failed),
 timestamps, clip_count and duration_seconds; when complete, output holds the clips (best first),
 show notes and a trailer link if any; when failed, error holds {code, message}. The full
 transcript is left out unless include_transcript is true (it can be long)."""
@@ -80,7 +80,19 @@ quotable_one_liner, host_guest_debate, strong_opinion, founder_reveal, ...), sha
 end_seconds / duration_seconds within the episode, media_url (a playable MP4 link that expires)
 and transcript_text. The list is empty until the job's status is "complete"."""
 
+REVIEW_CLIP_DESCRIPTION = """Approve or reject one clip (clip_...) of a complete job.
+
+action is "approve" or "reject"; reason (optional) says why. The latest verdict counts; each is
+recorded for analytics. Returns the clip with review_status (approved, rejected)."""
+
+CREATE_CLIP_DESCRIPTION = """Make a new clip of a complete job from a passage of the episode.
+
+start and end are seconds from the episode's start; they snap to the nearest word boundaries.
+The clip is typed and scored like the others and rendered when the job is re-rendered
+(render_status "pending" until then). Returns the clip with its snapped start and end."""
+
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 
 
 def build_server(api_url: str | None = None, api_key: str | None = None) -> MCPServer[None]:
@@ -186,6 +198,26 @@ def build_server(api_url: str | None = None, api_key: str | None = None) -> MCPS
             "status": listing.status,
             "clips": [clip.model_dump(mode="json", include=CLIP_FIELDS) for clip in clips],
         }
+
+    @server.tool(name="review_clip", description=REVIEW_CLIP_DESCRIPTION, annotations=WRITES)
+    async def review_clip(
+        clip_id: Annotated[str, Field(description="The clip id (clip_...).")],
+        action: Annotated[Literal["approve", "reject"], Field(description="The verdict.")],
+        reason: Annotated[str | None, Field(max_length=500, description="Why (optional).")] = None,
+    ) -> dict[str, Any]:
+        async with _tool_errors():
+            clip = await client().review_clip(clip_id, action, reason=reason)
+        return clip.model_dump(mode="json")
+
+    @server.tool(name="create_clip", description=CREATE_CLIP_DESCRIPTION, annotations=WRITES)
+    async def create_clip(
+        job_id: Annotated[str, Field(description="The job id (job_...).")],
+        start: Annotated[float, Field(ge=0, description="Start, seconds into the episode.")],
+        end: Annotated[float, Field(gt=0, description="End, seconds into the episode.")],
+    ) -> dict[str, Any]:
+        async with _tool_errors():
+            clip = await client().create_clip(job_id, start, end)
+        return clip.model_dump(mode="json")
 
     return server
 

@@ -1,14 +1,17 @@
 """The moment classifier: MiniLM sentence embeddings + cue features -> trained head.
 
+Training texts and real passages (as speaker turns) go through `turns_features`, the same
+sentence-table path as inference windows.
+
 The head's weights live in `scoring/weights/head.npz` with a JSON sidecar (`head.json`) that
 records the training data hash and settings. `MODEL_VERSION` names the embedder and the first
 ten hex digits of the head's content hash, so any retrain that changes a weight changes it.
 The embedder and head load once per process (`load_classifier` is an lru_cache loader).
 
-Speaker alternation cannot be learned from the training texts (they carry no speaker turns),
-so it enters as a fixed, documented prior: among the moment types, the host-guest-debate
-logit rises by `DEBATE_TURN_BONUS` times the share of sentence pairs where a known speaker
-changes. The prior only moves probability between moment types; `p(none)` stays what the
+Speaker alternation is learned only from the real passages (the written texts carry no
+speaker turns, and real debates are rare), so it also enters as a fixed, documented prior:
+among the moment types, the host-guest-debate logit rises by `DEBATE_TURN_BONUS` times the
+share of sentence pairs where a known speaker changes. The prior only moves probability between moment types; `p(none)` stays what the
 head said, so busy crosstalk does not look more shareable just for having many turns.
 """
 
@@ -131,24 +134,49 @@ def embed_unique(texts: Sequence[str], embed: EmbedFn) -> Array:
     return vectors[[row[t] for t in texts]] if texts else vectors
 
 
-def text_table(texts: Sequence[str], embed: EmbedFn) -> tuple[SentenceTable, list[tuple[int, int]]]:
-    """One sentence table over many texts, with each text's row span."""
+Turns = Sequence[tuple[str | None, str]]
+
+
+def turns_table(
+    passages: Sequence[Turns], embed: EmbedFn
+) -> tuple[SentenceTable, list[tuple[int, int]]]:
+    """One sentence table over many passages of speaker turns, with each passage's row span.
+
+    Each turn is split into sentences that keep the turn's speaker, as windows built from
+    diarized segments do, so the speaker-turn feature means the same in training and inference.
+    """
     sentences: list[str] = []
+    speakers: list[str | None] = []
     spans: list[tuple[int, int]] = []
-    for text in texts:
-        parts = split_sentences(text) or [text]
-        spans.append((len(sentences), len(sentences) + len(parts)))
-        sentences.extend(parts)
+    for turns in passages:
+        first = len(sentences)
+        for speaker, text in turns:
+            parts = split_sentences(text)
+            sentences.extend(parts)
+            speakers.extend([speaker] * len(parts))
+        if len(sentences) == first:  # an empty passage still needs one row
+            sentences.append("")
+            speakers.append(None)
+        spans.append((first, len(sentences)))
     cue_cache = {s: sentence_cues(s) for s in dict.fromkeys(sentences)}
-    table = make_table(
-        embed_unique(sentences, embed), [cue_cache[s] for s in sentences], [None] * len(sentences)
-    )
+    table = make_table(embed_unique(sentences, embed), [cue_cache[s] for s in sentences], speakers)
     return table, spans
+
+
+def text_table(texts: Sequence[str], embed: EmbedFn) -> tuple[SentenceTable, list[tuple[int, int]]]:
+    """One sentence table over many plain texts (speaker unknown), with each text's row span."""
+    return turns_table([((None, text),) for text in texts], embed)
 
 
 def text_features(texts: Sequence[str], embed: EmbedFn) -> Array:
     """Head input rows for plain texts (split into sentences, embedded, averaged)."""
     table, spans = text_table(texts, embed)
+    return span_features(table, spans)
+
+
+def turns_features(passages: Sequence[Turns], embed: EmbedFn) -> Array:
+    """Head input rows for passages of speaker turns (real transcript passages)."""
+    table, spans = turns_table(passages, embed)
     return span_features(table, spans)
 
 

@@ -1,19 +1,26 @@
-"""Labelled example texts: loading, the fixed split, the data hash and transcript-like variants.
+"""Labelled examples: loading, the fixed split, the data hash and transcript-like variants.
 
-Files are `scoring/data/*.jsonl`, one JSON object a line with `text`, `label`, `source` and
-`split` ("train" or "validation"; every 5th line of each file is validation). Evaluation files
-passed on the command line need only `text` and `label`.
+Two kinds of file. `scoring/data/*.jsonl` hold team-written texts (`origin: "written"`), one
+JSON object a line with `text`, `label`, `source` and `split` ("train" or "validation"; every
+5th line of each file is validation). `scoring/data/real/<episode>.jsonl` hold passages of real
+episodes (`origin: "real"`) cited by `file`, `offset` and `length` (code points) into the
+transcripts under the shared data folder, which never enter this repository; they are
+resolved at load time from `--shared` / `PODCLIP_SHARED_DATA` (default `<repo>/../shared/data`).
+Real passages keep their speaker turns and are validated leave-one-episode-out, never by the
+every-5th rule. Evaluation files passed on the command line need only `text` and `label`.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import os
 import random
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .labels import LABELS
@@ -22,7 +29,13 @@ from .text import split_sentences
 logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+REAL_SUBDIR = "real"
 VALIDATION_EVERY = 5
+SHARED_ENV = "PODCLIP_SHARED_DATA"
+# `[speaker 3] text` opens each turn in the shared `*.turns.txt` transcripts.
+_SPEAKER_MARK = re.compile(r"\[speaker ([^\]]+)\]\s*")
+
+Turns = tuple[tuple[str | None, str], ...]
 
 
 @dataclass(frozen=True)
@@ -34,17 +47,45 @@ class Example:
     split: str = "train"
     source: str = ""
     group: int = -1
+    origin: str = "written"
+    """`written` (team-written text) or `real` (a passage of a real episode)."""
+    episode: str = ""
+    """The real episode a passage comes from (empty for written texts)."""
+    turns: Turns = ()
+    """(speaker, text) per speaker turn, in order; empty means one turn of unknown speaker."""
+
+    def speaker_turns(self) -> Turns:
+        """The turns, or the whole text as one turn of unknown speaker."""
+        return self.turns or ((None, self.text),)
 
 
-def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
-    """The training data files, sorted by name."""
+def default_shared_dir() -> Path:
+    """`$PODCLIP_SHARED_DATA`, else `<repo>/../shared/data` (where the real transcripts live)."""
+    env = os.environ.get(SHARED_ENV)
+    if env:
+        return Path(env)
+    return DATA_DIR.parent.parent.parent / "shared" / "data"
+
+
+def written_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    """The team-written data files, sorted by name."""
     return sorted(data_dir.glob("*.jsonl"))
 
 
+def real_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    """The real-passage label files (`real/<episode>.jsonl`), sorted by name."""
+    return sorted((data_dir / REAL_SUBDIR).glob("*.jsonl"))
+
+
+def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    """Every training label file: written texts, then real passages (what the data hash covers)."""
+    return written_files(data_dir) + real_files(data_dir)
+
+
 def data_hash(files: Sequence[Path]) -> str:
-    """sha256 over the files' bytes, in sorted-name order."""
+    """sha256 over the files' bytes, in sorted order of (folder name, file name)."""
     digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
+    for path in sorted(files, key=lambda p: (p.parent.name, p.name)):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -64,16 +105,80 @@ def read_jsonl(path: Path) -> list[Example]:
             split = str(row.get("split", default_split))
             if split not in ("train", "validation"):
                 raise ValueError(f"{path}:{lineno}: split must be train or validation")
-            examples.append(Example(str(row["text"]), label, split, str(row.get("source", ""))))
+            origin = str(row.get("origin", "written"))
+            examples.append(
+                Example(str(row["text"]), label, split, str(row.get("source", "")), origin=origin)
+            )
     return examples
 
 
-def load_examples(files: Iterable[Path]) -> list[Example]:
-    """All examples of the given files, numbered into groups in file order."""
+def split_turns(passage: str, first_speaker: str | None) -> Turns:
+    """Speaker turns of a transcript slice; text before the first marker is `first_speaker`'s."""
+    turns: list[tuple[str | None, str]] = []
+    speaker = first_speaker
+    pos = 0
+    for m in _SPEAKER_MARK.finditer(passage):
+        text = " ".join(passage[pos : m.start()].split())
+        if text:
+            turns.append((speaker, text))
+        speaker, pos = m.group(1), m.end()
+    text = " ".join(passage[pos:].split())
+    if text:
+        turns.append((speaker, text))
+    return tuple(turns)
+
+
+@functools.lru_cache(maxsize=64)
+def _transcript(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def read_real(path: Path, shared_dir: Path | None = None) -> list[Example]:
+    """Read a real-passage label file, resolving each passage's text from the shared folder."""
+    root = (shared_dir or default_shared_dir()) / "transcripts"
+    examples: list[Example] = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            label = str(row["label"])
+            if label not in LABELS:
+                raise ValueError(f"{path}:{lineno}: unknown label {label!r}")
+            source = root / str(row["file"])
+            if not source.exists():
+                raise FileNotFoundError(
+                    f"{path}:{lineno}: {source} not found; pass --shared or set {SHARED_ENV}"
+                )
+            full = _transcript(source)
+            start, end = int(row["offset"]), int(row["offset"]) + int(row["length"])
+            if not 0 <= start < end <= len(full):
+                raise ValueError(f"{path}:{lineno}: span outside {source.name}")
+            before = list(_SPEAKER_MARK.finditer(full, 0, start))
+            turns = split_turns(full[start:end], before[-1].group(1) if before else None)
+            text = " ".join(t for _, t in turns)
+            why = str(row.get("why", ""))
+            examples.append(
+                Example(
+                    text,
+                    label,
+                    "train",
+                    f"{row['file']}@{start}+{row['length']}: {why}",
+                    origin="real",
+                    episode=str(row.get("episode", path.stem)),
+                    turns=turns,
+                )
+            )
+    return examples
+
+
+def load_examples(files: Iterable[Path], shared_dir: Path | None = None) -> list[Example]:
+    """All examples of the given files (real ones resolved), numbered into groups in order."""
     out: list[Example] = []
     for path in files:
-        for ex in read_jsonl(path):
-            out.append(Example(ex.text, ex.label, ex.split, ex.source, group=len(out)))
+        real = path.parent.name == REAL_SUBDIR
+        for ex in read_real(path, shared_dir) if real else read_jsonl(path):
+            out.append(replace(ex, group=len(out)))
     return out
 
 
@@ -126,5 +231,7 @@ def augment(examples: Sequence[Example], seed: int, variants: Sequence[str]) -> 
             else:
                 raise ValueError(f"unknown augmentation {name!r}")
             if text and text != ex.text:
-                out.append(Example(text, ex.label, ex.split, f"{ex.source} [{name}]", ex.group))
+                # Variants are one turn of plain text: their sentence boundaries moved.
+                variant = Example(text, ex.label, ex.split, f"{ex.source} [{name}]", ex.group)
+                out.append(replace(variant, origin=ex.origin, episode=ex.episode))
     return out

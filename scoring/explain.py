@@ -1,12 +1,14 @@
 """Reason, hook and pull quote for a clip, built from the clip's own words.
 
-* `reason`: one sentence naming the moment type and the concrete evidence that fired, with
-  words quoted from the clip ('Bold prediction: names a year ("2030"), cites a figure ("half of
-  all homes") and commits with "will".'). When no cue fired, it quotes the line the model
-  found most typical of the type, so two clips of one type never share a reason.
-* `hook`: a headline of at most `HOOK_MAX_CHARS` characters from the clip's strongest line,
-  leading fillers removed, cut at a word boundary, no trailing filler or function word,
-  capitalised.
+* `reason`: what happens in this clip, from its own words: who (one speaker or several, from
+  the turns), what they do (the type, with the evidence its cues found: a date, a number, a
+  first-hand past, pushback), about what (the names the clip repeats) and its key line, e.g.
+  'One speaker tells a personal story from their own past ("I drove") with feeling ("cried"):
+  "I sat in my car and cried".' (no type name with a percentage, no fixed template per type).
+* `hook`: the clip's strongest sentence that stands alone (starts at a sentence start, ends
+  at its end, at most `HOOK_MAX_CHARS` characters, not a bare short question, not opening on
+  "and", "but", "that's why" ...); when no sentence qualifies, the strongest one's opening
+  clauses up to a clause boundary. Leading fillers go; the text is capitalised.
 * `pull_quote`: the clip's most quotable sentence, verbatim (an exact substring of the text).
 """
 
@@ -21,57 +23,21 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .cues import CueMatch, SentenceCues, speaker_turn_share
+from .cues import CueMatch, SentenceCues
 from .labels import DISPLAY_NAME, LABELS, NONE_LABEL
 from .text import FILLER_WORDS, is_filler_sentence, opener_penalty, words_of
 
-HOOK_MAX_CHARS = 100
+HOOK_MAX_CHARS = 120
 PHRASE_MAX_CHARS = 60
-MAX_CLAUSES = 3
+KEY_LINE_MAX_CHARS = 110
+MIN_HOOK_WORDS = 5
+# A question shorter than this ("It's a hard thing?") is no hook on its own.
+MIN_QUESTION_WORDS = 8
+MAX_HOOK_OPENER_PENALTY = 0.45
+_CLOSERS = "\"')]}\u00bb\u201d\u2019"
+_TRAILING_OFF = ("-", "\u2026", "...", "\u2014")
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[-\u2013\u2014]\s")
 
-# Evidence looked for, in order, per type: (cue, kind) with kind "" matching any kind.
-EVIDENCE: dict[str, tuple[tuple[str, str], ...]] = {
-    "bold_prediction": (("figure", "year"), ("figure", "figure"), ("future", "")),
-    "contrarian_take": (
-        ("consensus_negation", ""),
-        ("rhythm", "antithesis"),
-        ("disagreement", ""),
-        ("intensity", ""),
-    ),
-    "emotional_story": (
-        ("personal_past", ""),
-        ("emotion", ""),
-        ("personal_past", ""),
-        ("figure", "year"),
-    ),
-    "how_to": (("instruction", ""), ("instruction", ""), ("figure", "figure")),
-    "quotable_one_liner": (("rhythm", ""), ("punchy", "")),
-    "host_guest_debate": (("speaker_turns", ""), ("disagreement", ""), ("question", "")),
-    "strong_opinion": (
-        ("intensity", ""),
-        ("intensity", ""),
-        ("rhythm", "antithesis"),
-        ("consensus_negation", ""),
-    ),
-    "founder_reveal": (("company_we", ""), ("money_metric", ""), ("figure", "figure")),
-}
-CLAUSE: dict[tuple[str, str], str] = {
-    ("figure", "year"): 'names a year ("{p}")',
-    ("figure", "figure"): 'cites a figure ("{p}")',
-    ("future", ""): 'commits with "{p}"',
-    ("personal_past", ""): 'tells it first-hand ("{p}")',
-    ("emotion", ""): 'carries emotional stakes ("{p}")',
-    ("instruction", ""): 'gives a concrete step ("{p}")',
-    ("disagreement", ""): 'has direct pushback ("{p}")',
-    ("question", ""): 'challenges with a question ("{p}")',
-    ("punchy", ""): 'lands a {n}-word line ("{p}")',
-    ("rhythm", "antithesis"): 'turns on a contrast ("{p}")',
-    ("rhythm", "repeat"): 'repeats "{p}" for rhythm',
-    ("money_metric", ""): 'puts numbers on the business ("{p}")',
-    ("company_we", ""): 'speaks from inside the company ("{p}")',
-    ("intensity", ""): 'uses emphatic wording ("{p}")',
-    ("consensus_negation", ""): 'pushes against the consensus ("{p}")',
-}
 _LEADING_FILLERS = FILLER_WORDS | {"so", "and", "but", "look", "listen", "anyway", "oh"}
 _TWO_WORD_FILLERS = frozenset({"you know", "i mean", "kind of", "sort of", "or something"})
 _TRAILING_FILLERS = FILLER_WORDS | {"so", "and", "but", "or", "basically", "actually"}
@@ -119,9 +85,9 @@ def explain_span(
     speakers: Sequence[str | None] = (),
 ) -> Explanation:
     """Like `explain`, from precomputed per-sentence strength and quotability for the type."""
-    strongest = int(np.argmax(strength))
     reason = build_reason(moment_type, sentences, cues, strength.tolist(), window_probs, speakers)
-    return Explanation(reason, make_hook(sentences[strongest]), sentences[int(np.argmax(quotes))])
+    hook = pick_hook(sentences, strength.tolist())
+    return Explanation(reason, hook, sentences[int(np.argmax(quotes))])
 
 
 def _sentence_traits(
@@ -172,49 +138,155 @@ def build_reason(
     window_probs: npt.NDArray[np.floating],
     speakers: Sequence[str | None],
 ) -> str:
-    """'<Type>: <what fired, quoted>.' with at most MAX_CLAUSES pieces of evidence."""
+    """'<Who> <does what> <about what>: "<the clip's key line>"', from this clip's own words.
+
+    Who comes from the clip's speaker turns, what from the type and the evidence its cues found
+    (a year, a figure, a first-hand past, pushback ...), about what from the names the clip
+    repeats, and the key line is the clip's strongest sentence, cut at a clause boundary.
+    """
     order = sorted(range(len(sentences)), key=lambda i: -strength[i])
-    used: set[str] = set()
-    # Evidence per clause template, in first-found order; a cue found twice shares one clause.
-    found: dict[str, list[CueMatch]] = {}
-    clauses: list[str] = []
-    n_found = 0
-    for cue, kind in EVIDENCE.get(moment_type, ()):
-        if n_found == MAX_CLAUSES:
-            break
-        if cue == "speaker_turns":
-            turns = sum(1 for a, b in itertools.pairwise(speakers) if a and b and a != b)
-            if turns and speaker_turn_share(speakers) > 0:
-                times = "once" if turns == 1 else f"{turns} times"
-                clauses.append(f"goes back and forth between speakers ({times})")
-                n_found += 1
-            continue
-        match = _find(cue, kind, order, cues, used)
-        if match is None:
-            continue
-        used.add(match.phrase.lower())
-        template = CLAUSE.get((cue, match.kind if cue == "rhythm" else kind)) or CLAUSE[(cue, "")]
-        found.setdefault(template, []).append(match)
-        n_found += 1
-    for template, matches in found.items():
-        phrase = '", "'.join(_clip(m.phrase, PHRASE_MAX_CHARS) for m in matches)
-        clauses.append(template.format(p=phrase, n=len(words_of(matches[0].phrase))))
+    who = _who(sentences, speakers, moment_type)
+    action = _action(moment_type, sentences, cues, order, speakers)
+    about = _about(sentences)
+    key = _key_line(sentences, order)
     p_type = float(window_probs[LABELS.index(moment_type)])
     p_none = float(window_probs[LABELS.index(NONE_LABEL)])
-    kind = DISPLAY_NAME[moment_type].lower()
-    line = _clip(sentences[order[0]], PHRASE_MAX_CHARS)
+    lead = f"{who} {action}{f' {about}' if about else ''}"
     if p_none > p_type:
-        # Mostly not a moment (kept to fill the clip count): say so, and what it leans towards.
-        lead = f"General talk leaning {kind} ({p_type:.0%})"
-        if not clauses:
-            return f'{lead}, strongest on "{line}".'
-        return f"{lead}: {_join(clauses)}."
-    if not clauses:
-        return f'{DISPLAY_NAME[moment_type]}: the line "{line}" reads as a {kind} ({p_type:.0%}).'
-    if not any('"' in c for c in clauses):
-        # Every reason quotes the clip, so two clips of one type never read the same.
-        clauses[-1] += f' around "{line}"'
-    return f"{DISPLAY_NAME[moment_type]}: {_join(clauses)}."
+        # Mostly not a moment (kept to fill the clip count): say so plainly.
+        lead = f"{who} talk{'s' if who.startswith('One') else ''}{f' {about}' if about else ''}"
+        lead += f", leaning {DISPLAY_NAME[moment_type].lower()}"
+    if not key:
+        return f"{lead}."
+    return f'{lead}: "{key if key.endswith("...") else key.rstrip(".")}".'
+
+
+# What a speaker does in a clip of each type; `{many}` is used when several speakers share it.
+ACTIONS: dict[str, tuple[str, str]] = {
+    "bold_prediction": ("predicts", "predict"),
+    "contrarian_take": ("argues against the usual view", "argue against the usual view"),
+    "emotional_story": ("tells a personal story", "share a personal story"),
+    "how_to": ("walks through how to do it", "walk through how to do it"),
+    "quotable_one_liner": ("lands a line", "land a line"),
+    "host_guest_debate": ("argues a point", "argue it out"),
+    "strong_opinion": ("makes a forceful case", "make a forceful case"),
+    "founder_reveal": ("reveals how the business works", "reveal how the business works"),
+}
+# Evidence clauses added to the action, per (cue, kind).
+EVIDENCE_CLAUSE: dict[tuple[str, str], str] = {
+    ("figure", "year"): 'with a date ("{p}")',
+    ("figure", "figure"): 'with a number ("{p}")',
+    ("personal_past", ""): 'from their own past ("{p}")',
+    ("emotion", ""): 'with feeling ("{p}")',
+    ("instruction", ""): 'with a concrete step ("{p}")',
+    ("disagreement", ""): 'with pushback ("{p}")',
+    ("consensus_negation", ""): 'against what most people say ("{p}")',
+    ("money_metric", ""): 'with the money ("{p}")',
+    ("company_we", ""): "from inside the company",
+}
+_NUMBER_WORDS = {1: "once", 2: "twice"}
+
+
+def _who(sentences: Sequence[str], speakers: Sequence[str | None], moment_type: str) -> str:
+    counts: dict[str, int] = {}
+    for sentence, speaker in zip(sentences, speakers, strict=False):
+        if speaker:
+            counts[speaker] = counts.get(speaker, 0) + len(sentence.split())
+    total = sum(counts.values())
+    major = [k for k, v in counts.items() if total and v >= 0.15 * total]
+    if len(major) >= 2:
+        return "Two speakers" if len(major) == 2 else f"{len(major)} speakers"
+    return "One speaker"
+
+
+def _action(
+    moment_type: str,
+    sentences: Sequence[str],
+    cues: Sequence[SentenceCues],
+    order: Sequence[int],
+    speakers: Sequence[str | None],
+) -> str:
+    one, many = ACTIONS.get(moment_type, ("talks", "talk"))
+    turns = sum(1 for a, b in itertools.pairwise(speakers) if a and b and a != b)
+    several = len({s for s in speakers if s}) >= 2 and turns >= 1
+    verb = many if several and _who(sentences, speakers, moment_type) != "One speaker" else one
+    parts = [verb]
+    used: set[str] = set()
+    if moment_type == "host_guest_debate" and turns:
+        times = _NUMBER_WORDS.get(turns, f"{turns} times")
+        parts.append(f"(the floor changes hands {times})")
+    for (cue, kind), clause in EVIDENCE_CLAUSE.items():
+        if (cue, kind) not in _WANTED.get(moment_type, ()):
+            continue
+        match = _find(cue, kind, order, cues, used)
+        # One piece of evidence per phrase: "two million dollars" is not also "million dollars".
+        if match is not None and not any(match.phrase.lower() in u for u in used):
+            used.add(match.phrase.lower())
+            parts.append(clause.format(p=_clip(match.phrase, PHRASE_MAX_CHARS).replace('"', "'")))
+        if len(parts) >= 3:
+            break
+    return " ".join(parts)
+
+
+# Which evidence clauses fit which type, most telling first.
+_WANTED: dict[str, tuple[tuple[str, str], ...]] = {
+    "bold_prediction": (("figure", "year"), ("figure", "figure")),
+    "contrarian_take": (("consensus_negation", ""), ("disagreement", "")),
+    "emotional_story": (("personal_past", ""), ("emotion", ""), ("figure", "year")),
+    "how_to": (("instruction", ""), ("figure", "figure")),
+    "quotable_one_liner": (),
+    "host_guest_debate": (("disagreement", ""),),
+    "strong_opinion": (("consensus_negation", ""),),
+    "founder_reveal": (("company_we", ""), ("money_metric", ""), ("figure", "figure")),
+}
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*")
+# Capitalised words that open quoted speech or questions, not names.
+_NOT_TOPIC_WORDS = (
+    "I I'm I've I'll I'd God Okay Yeah Yes No Oh So And But Or The A An This That These "
+    "Those Like Mm Um Uh Why What How When Where Who Which Is Are Was Were Do Does Did Can "
+    "Could Would Should Will Really Well Now Then Hey Hi Bye Thank Thanks Please Let We "
+    "You He She They It My Your Our His Her Their Me Us Him Them If Just Not Maybe Sure "
+    "Right Wow Man Girl Dude Bro Look Listen Here There All Every Some Because"
+)
+_NOT_TOPICS = frozenset(_NOT_TOPIC_WORDS.split())
+
+
+def _about(sentences: Sequence[str]) -> str:
+    """'about X and Y': the proper names the clip mentions most (not at a sentence start)."""
+    counts: dict[str, int] = {}
+    # A capitalised word that the clip also says in lower case ("You", "Why") is no name.
+    lower = {w for s in sentences for w in re.findall(r"\b[a-z][a-z']+\b", s)}
+    for sentence in sentences:
+        for m in _PROPER.finditer(sentence):
+            name = m.group(0)
+            first = name.split()[0]
+            if first not in _NOT_TOPICS and first.lower() not in lower and len(name) > 2:
+                counts[name] = counts.get(name, 0) + 1
+    names = sorted(counts, key=lambda n: (-counts[n], sentences_index(sentences, n)))[:2]
+    return f"about {' and '.join(names)}" if names else ""
+
+
+def sentences_index(sentences: Sequence[str], name: str) -> int:
+    """Index of the first sentence naming `name` (ties go to the earlier mention)."""
+    return next((i for i, s in enumerate(sentences) if name in s), len(sentences))
+
+
+def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
+    """The clip's strongest substantial sentence, fillers off, cut at a clause boundary."""
+    for i in order:
+        line = _strip_leading_fillers(sentences[i])
+        whole = len(line) <= KEY_LINE_MAX_CHARS
+        if whole and stands_alone(sentences[i], line) and len(words_of(line)) >= MIN_HOOK_WORDS:
+            return line.replace('"', "'")
+    for i in order:
+        line = _strip_leading_fillers(sentences[i])
+        if stands_alone(sentences[i], line) and len(words_of(line)) >= MIN_HOOK_WORDS:
+            return _clause(line.replace('"', "'"), KEY_LINE_MAX_CHARS)
+    for i in order:
+        line = _strip_leading_fillers(sentences[i])
+        if len(words_of(line)) >= MIN_HOOK_WORDS and not is_filler_sentence(line):
+            return _clause(line.replace('"', "'"), KEY_LINE_MAX_CHARS)
+    return _clause(_strip_leading_fillers(sentences[order[0]]), PHRASE_MAX_CHARS) if order else ""
 
 
 def _find(
@@ -227,12 +299,6 @@ def _find(
     return None
 
 
-def _join(parts: Sequence[str]) -> str:
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def _clip(text: str, limit: int) -> str:
     """Cut at a word boundary to at most `limit` characters; straight quotes become single."""
     text = text.replace('"', "'").strip()
@@ -242,9 +308,8 @@ def _clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "..."
 
 
-@functools.lru_cache(maxsize=8192)
-def make_hook(line: str) -> str:
-    """A headline from a transcript line: fillers off, <= HOOK_MAX_CHARS, capitalised."""
+def _strip_leading_fillers(line: str) -> str:
+    """The line without leading fillers ("yeah so", "um", "you know")."""
     tokens = line.split()
     while tokens:
         first = words_of(tokens[0])
@@ -254,13 +319,90 @@ def make_hook(line: str) -> str:
             tokens = tokens[2:]
         else:
             break
-    text = " ".join(tokens).strip(" ,;:-") or line.strip()
-    trimmed = len(text) > HOOK_MAX_CHARS
-    if trimmed:
-        text = text[: HOOK_MAX_CHARS + 1].rsplit(" ", 1)[0]
-    end_mark = text[-1] if not trimmed and text.endswith(("?", "!")) else ""
+    return " ".join(tokens).strip(" ,;:-") or line.strip()
+
+
+def _clause(line: str, limit: int) -> str:
+    """The line if it fits, else its longest opening run of clauses that fits, else a word cut."""
+    if len(line) <= limit:
+        return line
+    cuts = [m.start() for m in _CLAUSE_END.finditer(line) if m.start() <= limit]
+    for cut in reversed(cuts):
+        head = line[:cut].rstrip(" ,;:-")
+        if len(words_of(head)) >= MIN_HOOK_WORDS and _ends_well(head):
+            return head
+    return _clip(line, limit)
+
+
+def _ends_well(text: str) -> bool:
+    last = words_of(text.split()[-1]) if text.split() else []
+    return bool(last) and last[-1] not in _TRAILING_WEAK | _TRAILING_FILLERS
+
+
+def hook_candidate(sentence: str) -> str | None:
+    """The sentence as a hook when it stands alone and fits, else None.
+
+    A hook is a whole sentence (leading fillers off): at most HOOK_MAX_CHARS, at least
+    MIN_HOOK_WORDS words, not a bare short question, not opening on a word that needs what
+    came before ("and", "but", "that's why", "he" ...).
+    """
+    line = _strip_leading_fillers(sentence)
+    n = len(words_of(line))
+    if len(line) > HOOK_MAX_CHARS or n < MIN_HOOK_WORDS or is_filler_sentence(line):
+        return None
+    if line.rstrip(_CLOSERS).endswith("?") and n < MIN_QUESTION_WORDS:
+        return None
+    if not stands_alone(sentence, line) or line.rstrip(_CLOSERS).endswith(_TRAILING_OFF):
+        return None  # trailed off or interrupted: not a whole sentence
+    return make_hook(line)
+
+
+def stands_alone(sentence: str, line: str) -> bool:
+    """Whether a sentence opens a thought: a sentence start (capitalised, when the transcript
+    has case at all) that does not lean on what came before ("and", "but", "whereas" ...)."""
+    first = next((ch for ch in sentence if ch.isalpha()), "")
+    cased = any(ch.isupper() for ch in sentence)
+    if cased and first.islower():
+        return False  # a piece of a longer run, cut where the speaker paused
+    return opener_penalty(line) <= MAX_HOOK_OPENER_PENALTY and not is_filler_sentence(line)
+
+
+def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
+    """The strongest sentence that stands alone as a hook; failing that, the strongest
+    sentence's opening clauses up to a clause boundary."""
+    order = sorted(range(len(sentences)), key=lambda i: -strength[i])
+    for i in order:
+        hook = hook_candidate(sentences[i])
+        if hook:
+            return hook
+    for i in order:
+        line = _strip_leading_fillers(sentences[i])
+        if len(words_of(line)) >= MIN_HOOK_WORDS and opener_penalty(line) <= 0.6:
+            return make_hook(line)
+    return make_hook(sentences[order[0]]) if order else ""
+
+
+def _finish(line: str) -> str:
+    """Capitalised, a lone "i" made "I", ending on its own sentence mark."""
+    text = _LONE_I.sub("I", line.strip())
+    if text[:1].islower():
+        text = text[0].upper() + text[1:]
+    if not text.rstrip(_CLOSERS).endswith((".", "?", "!")):
+        text = text.rstrip(" ,;:-\u2026") + "."
+    return text
+
+
+@functools.lru_cache(maxsize=8192)
+def make_hook(line: str) -> str:
+    """A hook from one transcript line: fillers off; if too long, its opening clauses up to a
+    clause boundary (a word cut only when no clause fits), capitalised, closed with a mark."""
+    text = _strip_leading_fillers(line)
+    cut = len(text) > HOOK_MAX_CHARS
+    if cut:
+        text = _clause(text, HOOK_MAX_CHARS - 1).removesuffix("...")
+    weak = _TRAILING_FILLERS | (_TRAILING_WEAK if cut else frozenset())
     words = text.rstrip(" .,;:-!?").split()
-    weak = _TRAILING_FILLERS | (_TRAILING_WEAK if trimmed else frozenset())
+    end_mark = text.rstrip(_CLOSERS)[-1:] if text.rstrip(_CLOSERS).endswith(("?", "!")) else ""
     while len(words) > 1:
         last = " ".join(words_of(words[-1]))
         last_two = " ".join(words_of(" ".join(words[-2:])))
@@ -271,10 +413,4 @@ def make_hook(line: str) -> str:
         else:
             break
     text = " ".join(words).rstrip(" .,;:-")
-    if end_mark and len(text) < HOOK_MAX_CHARS:
-        text += end_mark
-    # Lower-cased ASR writes "i"; a headline should not.
-    text = _LONE_I.sub("I", text)
-    if text[:1].islower():
-        text = text[0].upper() + text[1:]
-    return text
+    return _finish(text + end_mark) if text else ""

@@ -112,8 +112,12 @@ def fit_head(
     labels: tuple[str, ...],
     n_cues: int,
     settings: FitSettings = FitSettings(),
+    sample_weight: npt.NDArray[np.floating] | None = None,
 ) -> Head:
-    """Fit the softmax layer; `n_cues` trailing columns of `features` are the cue block."""
+    """Fit the softmax layer; `n_cues` trailing columns of `features` are the cue block.
+
+    `sample_weight` multiplies each row's class-balanced weight (e.g. real passages count more).
+    """
     n, d = features.shape
     k = len(labels)
     mean = features.mean(axis=0).astype(np.float32)
@@ -128,6 +132,8 @@ def fit_head(
     onehot[np.arange(n), targets] = 1.0
     counts = np.maximum(onehot.sum(axis=0), 1.0)
     sample_w = (n / (k * counts))[targets]  # class-balanced, mean weight about 1
+    if sample_weight is not None:
+        sample_w = sample_w * np.asarray(sample_weight, dtype=np.float64)
     sample_w /= sample_w.sum()
 
     rng = np.random.default_rng(settings.seed)

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from .classifier import Classifier, embed_unique, get_classifier
 from .cues import sentence_cues
 from .explain import explain_span, line_strength, quotability
 from .features import make_table, span_features
+from .housekeeping import housekeeping_evidence, housekeeping_spans
 from .labels import CATEGORY_BY_TYPE, LABELS, MOMENT_TYPES, NONE_LABEL
 from .options import ScoringOptions, length_bounds
 from .select import select_moments
@@ -30,7 +32,7 @@ from .shareability import (
 )
 from .text import ends_question, opener_penalty
 from .types import ScoredMoment, Segment, Window
-from .windows import build_windows
+from .windows import build_sentences, build_windows
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +128,13 @@ def score_with(
     episode_s = max(w.end for w in windows) - min(w.start for w in windows)
     bounds = length_bounds(options, episode_s)
     self_contained = self_containedness_rows(penalty[starts], question[lasts])
-    raw = raw_score(probs[:, _NONE], hooks[starts], self_contained, length_fit(durations, bounds))
+    raw = raw_score(
+        probs[:, _NONE],
+        hooks[starts],
+        self_contained,
+        length_fit(durations, bounds),
+        window_housekeeping(rows.texts, rows.spans),
+    )
     scores = np.round(calibrate(raw, classifier.head.calibration), 2).tolist()
 
     moment_idx = np.argmax(probs[:, : len(MOMENT_TYPES)], axis=1).tolist()
@@ -173,4 +181,20 @@ def score_episode(
     windows = build_windows(segments, options)
     if not windows:
         return []
-    return select_moments(score_windows(windows, options), options, count)
+    avoid = housekeeping_spans([(s.start, s.end, s.text) for s in build_sentences(segments)])
+    return select_moments(score_windows(windows, options), options, count, avoid)
+
+
+def window_housekeeping(
+    texts: Sequence[str], spans: Sequence[tuple[int, int]]
+) -> npt.NDArray[np.float64]:
+    """0-1 per window: housekeeping evidence summed over its sentences (see housekeeping.py)."""
+    cache: dict[str, float] = {}
+    for t in texts:
+        if t not in cache:
+            # Back to additive evidence units, so a window's sentences add up.
+            cache[t] = -float(np.log1p(-min(housekeeping_evidence(t).score, 0.999)))
+    csum = np.concatenate([[0.0], np.cumsum([cache[t] for t in texts])])
+    a = np.asarray([s for s, _ in spans], dtype=np.int64)
+    b = np.asarray([e for _, e in spans], dtype=np.int64)
+    return np.asarray(1.0 - np.exp(-(csum[b] - csum[a])), dtype=np.float64)

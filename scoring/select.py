@@ -12,10 +12,15 @@ import bisect
 import logging
 from collections.abc import Sequence
 
+from .housekeeping import Span, housekeeping_evidence
 from .options import ScoringOptions
 from .types import ScoredMoment
 
 logger = logging.getLogger(__name__)
+
+# A clip may touch a housekeeping stretch by at most this much (seconds): stretch edges are
+# sentence edges, and the bar is "never more than 5 s of an ad read in a clip".
+HOUSEKEEPING_TOLERANCE_S = 2.0
 
 
 def overlaps(a: ScoredMoment, b: ScoredMoment) -> bool:
@@ -33,31 +38,57 @@ def max_disjoint(scored: Sequence[ScoredMoment]) -> int:
     return count
 
 
+def is_housekeeping(
+    moment: ScoredMoment,
+    avoid: Sequence[Span] = (),
+    tolerance_s: float = HOUSEKEEPING_TOLERANCE_S,
+) -> bool:
+    """Whether a clip reads as an ad, intro, outro or plug, or runs into such a stretch."""
+    if any(span.overlap(moment.start, moment.end) > tolerance_s for span in avoid):
+        return True
+    return housekeeping_evidence(moment.text).strong
+
+
 def select_moments(
     scored: Sequence[ScoredMoment],
     options: ScoringOptions = ScoringOptions(),
     count: int | None = None,
+    avoid: Sequence[Span] = (),
 ) -> list[ScoredMoment]:
-    """Non-overlapping moments, best first.
+    """Non-overlapping moments, best first, never an ad or housekeeping.
 
     Returns `count` (default `options.clip_count`, capped at `options.max_clips`) clips; fewer
-    only when the episode cannot fit that many without overlap. Moments scoring below
+    only when the episode cannot fit that many without overlap or without housekeeping.
+    A window is never picked when its own text reads as housekeeping or when it shares more
+    than `HOUSEKEEPING_TOLERANCE_S` with a stretch in `avoid`. Moments scoring below
     `options.min_score` are dropped unless needed to reach `options.min_clips`.
     """
     target = min(options.clip_count if count is None else count, options.max_clips)
     if target <= 0 or not scored:
         return []
+    # Checked lazily in score order: the text test costs milliseconds per window, and greedy
+    # selection looks at a few dozen of an hour's thousands of windows.
+    checked: dict[int, bool] = {}
+
+    def eligible(m: ScoredMoment) -> bool:
+        if id(m) not in checked:
+            checked[id(m)] = not is_housekeeping(m, avoid)
+        return checked[id(m)]
+
     need = min(target, max_disjoint(scored))
     ranked = sorted(scored, key=lambda m: (-m.shareability_score, m.start, m.end))
     picked: list[ScoredMoment] = []
     for m in ranked:
         if len(picked) == need:
             break
-        if not any(overlaps(m, p) for p in picked):
+        if not any(overlaps(m, p) for p in picked) and eligible(m):
             picked.append(m)
     if len(picked) < need:
-        logger.debug("greedy found %d of %d clips; using exact selection", len(picked), need)
-        picked = best_k_disjoint(scored, need)
+        clean = [m for m in scored if eligible(m)]
+        need = min(need, max_disjoint(clean))
+        if len(picked) < need:
+            logger.debug("greedy found %d of %d clips; using exact selection", len(picked), need)
+            picked = best_k_disjoint(clean, need)
     floor = min(options.min_clips, len(picked))
     kept = [
         m for i, m in enumerate(picked) if i < floor or m.shareability_score >= options.min_score

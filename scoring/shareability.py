@@ -38,6 +38,9 @@ MOMENT_LOGIT_CAP = 4.0
 HOOK_WEIGHT = 1.5
 SELF_WEIGHT = 2.0
 LENGTH_WEIGHT = 1.5
+# Housekeeping evidence (0-1, housekeeping.py) of the window's sentences, in logit units: a
+# plug or an intro is never a shareable moment, however fluent it sounds.
+HOUSEKEEPING_WEIGHT = 4.0
 # Cut in self-containedness when the clip's last sentence is a question left hanging.
 OPEN_QUESTION_PENALTY = 0.3
 HOOK_CUES: tuple[str, ...] = (
@@ -98,7 +101,11 @@ def length_fit(duration_s: npt.ArrayLike, bounds: LengthBounds) -> Floats:
 
 
 def raw_score(
-    p_none: npt.ArrayLike, hook: npt.ArrayLike, self_contained: npt.ArrayLike, fit: npt.ArrayLike
+    p_none: npt.ArrayLike,
+    hook: npt.ArrayLike,
+    self_contained: npt.ArrayLike,
+    fit: npt.ArrayLike,
+    housekeeping: npt.ArrayLike = 0.0,
 ) -> Floats:
     """The uncalibrated shareability score in logit units (see the module docstring)."""
     p_moment = np.clip(1.0 - np.asarray(p_none, dtype=np.float64), _EPS, 1.0 - _EPS)
@@ -106,7 +113,8 @@ def raw_score(
         MOMENT_LOGIT_CAP * np.tanh(np.log(p_moment / (1.0 - p_moment)) / MOMENT_LOGIT_CAP)
         + HOOK_WEIGHT * (np.asarray(hook, dtype=np.float64) - 0.5)
         + SELF_WEIGHT * (np.asarray(self_contained, dtype=np.float64) - 1.0)
-        + LENGTH_WEIGHT * (np.asarray(fit, dtype=np.float64) - 1.0),
+        + LENGTH_WEIGHT * (np.asarray(fit, dtype=np.float64) - 1.0)
+        - HOUSEKEEPING_WEIGHT * np.asarray(housekeeping, dtype=np.float64),
         dtype=np.float64,
     )
 

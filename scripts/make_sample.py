@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import wave
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -70,23 +71,49 @@ def parse_script(path: Path) -> list[dict]:
     return turns
 
 
-def synthesise(text: str, speaker: str, out: Path) -> None:
-    cfg = VOICES[speaker]
+def synthesise(text: str, voice: Mapping[str, object], out: Path) -> None:
+    """Speak `text` with espeak-ng into a WAV; `voice` holds voice, speed (wpm) and pitch."""
     subprocess.run(
         [
             "espeak-ng",
             "-v",
-            cfg["voice"],
+            str(voice["voice"]),
             "-s",
-            str(cfg["speed"]),
+            str(voice["speed"]),
             "-p",
-            str(cfg["pitch"]),
+            str(voice["pitch"]),
             "-w",
             str(out),
             text,
         ],
         check=True,
     )
+
+
+def speak_turns(
+    turns: Sequence[tuple[Mapping[str, object], str]],
+    out_wav: Path,
+    gap: Callable[[int], float] = gap_after,
+) -> list[tuple[float, float]]:
+    """Speak (voice, text) turns one after another into one WAV; each turn's (start, end) s.
+
+    Each turn is synthesised, trimmed of its own leading and trailing silence, and followed by
+    `gap(i)` seconds of silence (TAIL after the last), after LEAD_IN seconds of lead-in.
+    """
+    pcm = [silence(LEAD_IN)]
+    pos = len(pcm[0]) // 2  # position in samples
+    spans: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="podclip-speak-") as tmp:
+        for i, (voice, text) in enumerate(turns):
+            raw = Path(tmp) / f"raw_{i:04d}.wav"
+            synthesise(text, voice, raw)
+            speech = read_trimmed_pcm(raw)
+            spans.append((pos / SAMPLE_RATE, (pos + len(speech) // 2) / SAMPLE_RATE))
+            pause = silence(gap(i) if i < len(turns) - 1 else TAIL)
+            pcm += [speech, pause]
+            pos += (len(speech) + len(pause)) // 2
+    write_wav(out_wav, b"".join(pcm))
+    return spans
 
 
 def read_trimmed_pcm(path: Path) -> bytes:
@@ -125,38 +152,12 @@ def main() -> int:
     turns = parse_script(SCRIPT)
 
     with tempfile.TemporaryDirectory(prefix="podclip-sample-") as tmp:
-        tmpdir = Path(tmp)
-        pieces: list[Path] = []  # WAV files in playback order (turns and silences)
-        records = []
-        pos = 0  # position in samples
-
-        def add_piece(name: str, pcm: bytes) -> None:
-            nonlocal pos
-            p = tmpdir / name
-            write_wav(p, pcm)
-            pieces.append(p)
-            pos += len(pcm) // 2
-
-        add_piece("lead_in.wav", silence(LEAD_IN))
-        for i, turn in enumerate(turns):
-            raw = tmpdir / f"raw_{i:03d}.wav"
-            synthesise(turn["text"], turn["speaker"], raw)
-            pcm = read_trimmed_pcm(raw)
-            start = pos
-            add_piece(f"turn_{i:03d}.wav", pcm)
-            records.append(
-                {
-                    "speaker": turn["speaker"],
-                    "start": round(start / SAMPLE_RATE, 3),
-                    "end": round(pos / SAMPLE_RATE, 3),
-                    "text": turn["text"],
-                }
-            )
-            gap = gap_after(i) if i < len(turns) - 1 else TAIL
-            add_piece(f"gap_{i:03d}.wav", silence(gap))
-
-        listing = tmpdir / "concat.txt"
-        listing.write_text("".join(f"file '{p.name}'\n" for p in pieces), encoding="utf-8")
+        wav = Path(tmp) / "episode.wav"
+        spans = speak_turns([(VOICES[t["speaker"]], t["text"]) for t in turns], wav)
+        records = [
+            {"speaker": t["speaker"], "start": round(a, 3), "end": round(b, 3), "text": t["text"]}
+            for t, (a, b) in zip(turns, spans, strict=True)
+        ]
         subprocess.run(
             [
                 ffmpeg,
@@ -164,12 +165,8 @@ def main() -> int:
                 "-loglevel",
                 "error",
                 "-y",
-                "-f",
-                "concat",
-                "-safe",
-                "0",
                 "-i",
-                str(listing),
+                str(wav),
                 "-map_metadata",
                 "-1",
                 "-fflags",
@@ -188,9 +185,9 @@ def main() -> int:
             ],
             check=True,
         )
+        total = spans[-1][1] + TAIL
 
     TURNS.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    total = pos / SAMPLE_RATE
     size = EPISODE.stat().st_size
     print(f"wrote {EPISODE}: {total:.2f} s ({total / 60:.2f} min), {size / 1024:.0f} KiB")
     print(f"wrote {TURNS}: {len(records)} turns")

@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Start or stop podclip's long-running stack on loopback: the Prefect server (UI), `podclip serve`
-# (process-episode, drain-queue, poll-feeds) and the job API. Used by `make up` / `make down`.
+# (process-episode and poll-feeds, the job dispatcher, webhook delivery) and the job API.
+# Used by `make up` / `make down`. Idle, it makes no flow runs and uses about 2 % of one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUN=${PODCLIP_RUN_DIR:-data/run}
+DATA_ROOT=$(realpath -m "${PODCLIP_DATA_ROOT:-data}")
+RUN=${PODCLIP_RUN_DIR:-$DATA_ROOT/run}
 PREFECT_PORT=${PREFECT_PORT:-4200}
 API_PORT=${API_PORT:-8000}
-BIN=.venv/bin
+BIN=${PODCLIP_BIN:-.venv/bin}
 export PREFECT_SERVER_ANALYTICS_ENABLED=false HF_HUB_OFFLINE=1
 export PREFECT_API_URL="http://127.0.0.1:${PREFECT_PORT}/api"
-mkdir -p "$RUN"
+# The stack's Prefect home (its SQLite database, profiles) lives under the data root, never in the
+# user's ~/.prefect that every other stack shares.
+export PODCLIP_DATA_ROOT="$DATA_ROOT" PREFECT_HOME=${PREFECT_HOME:-$DATA_ROOT/prefect}
+# Server housekeeping loops every 60 s instead of 5-15 s: nothing here pauses runs or needs
+# "Late" marked within seconds, and each pass is a database query on an idle server.
+for service in LATE_RUNS PAUSE_EXPIRATIONS CLEANUP_RECONCILER FOREMAN REPOSSESSOR; do
+  export "PREFECT_SERVER_SERVICES_${service}_LOOP_SECONDS=${PREFECT_SERVICE_LOOP_SECONDS:-60}"
+done
+export PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS=${PREFECT_SERVICE_LOOP_SECONDS:-60}
+mkdir -p "$RUN" "$PREFECT_HOME"
 
 running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 

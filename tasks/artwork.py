@@ -1,7 +1,8 @@
 """Show artwork for audiograms: download the feed's image once, store it as a checked PNG.
 
-The URL comes from a feed, so it gets the same care as a source URL: ``check_url`` on every
-redirect hop, a byte cap, timeouts. The bytes are decoded and re-encoded by ffmpeg (a still,
+The URL comes from a feed, so it gets the same care as a source URL: the egress guard on every
+connection (resolved once, checked, pinned; each redirect hop again), a byte cap, timeouts
+and an overall deadline. The bytes are decoded and re-encoded by ffmpeg (a still,
 at most ``ARTWORK_MAX_SIDE`` pixels), so only a real image reaches the renderer, and the PNG is
 stored by its sha256. Artwork is decoration: any failure logs and returns None, and the
 audiogram falls back to its plain background.
@@ -9,25 +10,23 @@ audiogram falls back to its plain background.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin
 
 import httpx
-from podclip.tasks.fetch import REDIRECT_CODES
-from podclip.tasks.ffmpeg import input_args, run_ffmpeg
 from prefect import get_run_logger, task
-from prefect.context import TaskRunContext
 
+from podclip.core import egress
 from podclip.core.errors import PodclipError
-from podclip.core.netsafe import check_url
+from podclip.core.netsafe import EgressPolicy, check_url
 from podclip.core.settings import get_settings
 from podclip.store.media import CHUNK, MediaStore, sha256_file
+from podclip.tasks.fetch import REDIRECT_CODES
+from podclip.tasks.ffmpeg import input_args, run_ffmpeg
+from podclip.tasks.keys import stage_policy
 
-ARTWORK_VERSION = "1"
 ARTWORK_MAX_SIDE = 1400
 
 
@@ -35,13 +34,10 @@ class ArtworkUnavailable(PodclipError):
     """The artwork URL could not be fetched or is not an image."""
 
 
-def _artwork_cache_key(_ctx: TaskRunContext, params: dict[str, Any]) -> str:
-    return hashlib.sha256(f"artwork:{ARTWORK_VERSION}:{params['url']}".encode()).hexdigest()
-
-
 @task(
     name="fetch_artwork",
-    cache_key_fn=_artwork_cache_key,
+    # Keyed by the URL and this module's code (the decode and size rules), for 24 hours.
+    cache_policy=stage_policy(helpers=("podclip.tasks.artwork",)),
     cache_expiration=timedelta(hours=24),
     retries=1,
     retry_delay_seconds=2,
@@ -62,7 +58,7 @@ def store_artwork(url: str) -> str:
     raw = store.scratch(f"artwork-{uuid.uuid4().hex}")
     png = raw.with_name(raw.name + ".png")
     try:
-        _download(url, raw, settings.render.artwork_max_bytes, settings.allow_private_urls)
+        _download(url, raw, settings.render.artwork_max_bytes, EgressPolicy.from_settings(settings))
         run_ffmpeg(
             [
                 *input_args(raw),
@@ -90,13 +86,17 @@ def store_artwork(url: str) -> str:
         png.unlink(missing_ok=True)
 
 
-def _download(url: str, target: Path, max_bytes: int, allow_private: bool) -> None:
-    fetch = get_settings().fetch
+def _download(url: str, target: Path, max_bytes: int, policy: EgressPolicy) -> None:
+    settings = get_settings()
+    fetch = settings.fetch
     timeout = httpx.Timeout(fetch.connect_timeout_seconds, read=fetch.read_timeout_seconds)
     current = url
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with (
+        egress.deadline(settings.render.artwork_deadline_seconds),
+        egress.guarded_client(policy, timeout=timeout) as client,
+    ):
         for _hop in range(fetch.max_redirects + 1):
-            check_url(current, allow_private=allow_private)
+            check_url(current, allow_private=True, resolve=False)  # the transport checks hosts
             with client.stream("GET", current) as response:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECT_CODES and location:

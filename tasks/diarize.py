@@ -9,6 +9,7 @@ holds one huge STFT in memory. Clustering and labelling are plain functions in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -16,12 +17,19 @@ import threading
 import warnings
 import wave
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from prefect import task
+
+from podclip.core.identity import NOT_IDENTITY, ContentIdentity
+from podclip.core.records import AudioTrack, Transcript
+from podclip.core.settings import SpeakerSettings, get_settings
 from podclip.scoring.diarization import (
     HOST_RULES,
     DiarizationOptions,
@@ -32,19 +40,16 @@ from podclip.scoring.diarization import (
 )
 from podclip.scoring.shownotes import guest_name_from_opening, host_name_from_opening
 from podclip.scoring.types import Segment
-from podclip.tasks.keys import key_from
-from prefect import task
-
-from podclip.core.records import AudioTrack, Transcript
-from podclip.core.settings import SpeakerSettings, get_settings
 from podclip.store.clips import EpisodeOutput
 from podclip.store.media import MediaStore
+from podclip.tasks.keys import stage_policy
+from podclip.tasks.retry import retry_unless_permanent
+from podclip.tasks.whisper_models import torch_device
 
 if TYPE_CHECKING:
     from resemblyzer import VoiceEncoder
 
 logger = logging.getLogger(__name__)
-DIARIZE_VERSION = "1"
 SAMPLE_RATE = 16_000
 FRAME_HOP = 160  # samples per mel frame (10 ms), resemblyzer's hparams
 FRAME_LENGTH = 400  # samples per STFT window (25 ms)
@@ -73,31 +78,68 @@ def diarization_options(
     )
 
 
+@dataclass(frozen=True)
+class SpeakerOptions(ContentIdentity):
+    """Everything that changes the speaker labels besides the transcript and the audio."""
+
+    clustering: DiarizationOptions
+    """Windows, clustering cut and the job's hints (speaker count, host rule)."""
+    encoder: str
+    """resemblyzer's version and the sha256 of its bundled voice-encoder weights."""
+    device: str
+    """``cuda`` when torch sees a GPU, else ``cpu``."""
+    torch_threads: int = field(default=1, metadata=NOT_IDENTITY)
+    """torch threads on the CPU (speed only)."""
+
+
+def speaker_options(settings: SpeakerSettings, job_options: Mapping[str, Any]) -> SpeakerOptions:
+    """The job's diarization record: settings, the job's hints, encoder identity and device."""
+    return SpeakerOptions(
+        clustering=diarization_options(settings, job_options),
+        encoder=encoder_identity(),
+        device=torch_device(),
+        torch_threads=settings.torch_threads or 0,
+    )
+
+
 @lru_cache(maxsize=1)
-def load_encoder() -> VoiceEncoder:
-    """resemblyzer's VoiceEncoder on the CPU with its bundled weights (once per process)."""
+def encoder_identity() -> str:
+    """``resemblyzer <version> <sha256 of pretrained.pt>``: which voice encoder embeds."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("resemblyzer")
+    assert spec is not None and spec.origin is not None
+    weights = Path(spec.origin).parent / "pretrained.pt"
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    return f"resemblyzer {version('resemblyzer')} {digest}"
+
+
+@lru_cache(maxsize=2)
+def load_encoder(device: str = "cpu") -> VoiceEncoder:
+    """resemblyzer's VoiceEncoder with its bundled weights on ``device`` (once per process)."""
     with warnings.catch_warnings():
         # resemblyzer imports scipy.ndimage.morphology, deprecated since SciPy 1.8; harmless.
         warnings.filterwarnings("ignore", category=DeprecationWarning, module="resemblyzer")
         warnings.filterwarnings("ignore", message=".*scipy.ndimage.morphology.*")
         from resemblyzer import VoiceEncoder
 
-        return VoiceEncoder("cpu", verbose=False)
+        return VoiceEncoder(device, verbose=False)
 
 
 @task(
     name="diarize_speakers",
-    cache_key_fn=key_from("diarize_speakers", DIARIZE_VERSION, "transcript", "audio", "options"),
+    cache_policy=stage_policy(helpers=("diarize_wav", "embed_windows", "mel_frames")),
     retries=1,
+    retry_condition_fn=retry_unless_permanent,
 )
 def diarize_speakers(
-    transcript: Transcript, audio: AudioTrack, options: DiarizationOptions
+    transcript: Transcript, audio: AudioTrack, options: SpeakerOptions
 ) -> Transcript:
     """The transcript with ``speaker`` on every segment, split where the speaker changes."""
-    settings = get_settings()
-    wav = read_wav(MediaStore.from_settings(settings).local_path(audio.key))
-    threads = settings.speakers.torch_threads or os.cpu_count() or 1
-    segments = diarize_wav(transcript, wav, options, threads)
+    wav = read_wav(MediaStore.from_settings(get_settings()).local_path(audio.key))
+    segments = diarize_wav(
+        transcript, wav, options.clustering, options.torch_threads, options.device
+    )
     return replace(transcript, segments=segments)
 
 
@@ -106,12 +148,13 @@ def diarize_wav(
     wav: npt.NDArray[np.float32],
     options: DiarizationOptions,
     threads: int = 1,
+    device: str = "cpu",
 ) -> tuple[Segment, ...]:
     """Label the transcript's segments from 16 kHz mono samples."""
     words = [w for s in transcript.segments for w in s.words]
     duration = len(wav) / SAMPLE_RATE
     spans = window_spans(speech_regions(words), options.window_s, options.hop_s, duration)
-    embeddings = embed_windows(wav, spans, threads)
+    embeddings = embed_windows(wav, spans, threads, device)
     return diarize_segments(transcript.segments, spans, embeddings, options)
 
 
@@ -162,17 +205,21 @@ def _normalize_volume(
 
 
 def embed_windows(
-    wav: npt.NDArray[np.float32], spans: Sequence[tuple[float, float]], threads: int = 1
+    wav: npt.NDArray[np.float32],
+    spans: Sequence[tuple[float, float]],
+    threads: int = 1,
+    device: str = "cpu",
 ) -> npt.NDArray[np.float32]:
     """One unit voice embedding per window span (seconds)."""
     if not spans:
         return np.zeros((0, 256), dtype=np.float32)
     import torch
+
     from podclip.scoring.embedder import set_torch_threads
 
     set_torch_threads(threads)
     with _encoder_lock:
-        encoder = load_encoder()
+        encoder = load_encoder(device)
     mel = mel_frames(wav)
     slices = []
     for a, b in spans:
@@ -188,7 +235,7 @@ def embed_windows(
             for lo in range(0, len(idx), BATCH):
                 part = idx[lo : lo + BATCH]
                 batch = np.stack([mel[slices[i][0] : slices[i][0] + length] for i in part])
-                out[part] = encoder(torch.from_numpy(batch)).numpy()
+                out[part] = encoder(torch.from_numpy(batch).to(device)).cpu().numpy()
     # Digital silence can make every unit of the final ReLU zero and the embedding 0/0: such a
     # window carries no voice, so it gets the direction all windows share on average.
     bad = ~np.isfinite(out).all(axis=1)

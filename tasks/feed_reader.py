@@ -4,10 +4,14 @@ Prefect-free so that the API (an ``rss_feed_url`` job takes the feed's newest ep
 :func:`newest_episode`) and the ``poll-feeds`` flow share one implementation. Feed XML is
 hostile until proven otherwise:
 
-- podclip downloads the bytes itself with httpx (streamed, capped at
-  ``FeedSettings.max_feed_bytes`` after decompression, with a timeout and an overall deadline,
-  redirects followed by hand with :func:`podclip.netsafe.check_url` on every hop) and hands
-  feedparser only bytes, never a URL or a string it could treat as a path or URL.
+- podclip downloads the bytes itself through the egress guard (:mod:`podclip.core.egress`:
+  every connection resolved once, checked and pinned, redirects followed by hand), streamed,
+  capped at ``FeedSettings.max_feed_bytes`` after decompression, with a timeout and an overall
+  deadline, and hands feedparser only bytes, never a URL or a string it could treat as a path
+  or URL.
+- At most ``FeedSettings.max_items_parsed`` items reach the parser (half from the start of
+  the document, half from its end; the rest is cut out first), so a 10 MB feed of tiny items
+  neither takes seconds to parse nor writes tens of thousands of rows per poll.
 - Documents that declare a DOCTYPE or ENTITY are refused before any parser sees them.
   feedparser 6 disables external entities and strips most entity declarations, but it keeps
   "safe" literal ones and expands them in its fallback (sgmllib) parser: a 2 MB document that
@@ -39,8 +43,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from podclip.core.errors import DownloadInterrupted, PermanentError
-from podclip.core.netsafe import check_url
+from podclip.core import egress
+from podclip.core.errors import DownloadFailed, DownloadInterrupted, PermanentError
+from podclip.core.netsafe import EgressPolicy, check_url
 from podclip.core.settings import FeedSettings, Settings, feed_settings, get_settings
 from podclip.core.sources import VIDEO_EXTENSIONS
 
@@ -61,6 +66,7 @@ MAX_TEXT_CHARS = 1000
 _DTD_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _NAME_START = re.compile(rb"[A-Za-z_:]")
+_ITEM_END = re.compile(rb"</\s*(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.IGNORECASE)
 
 
 class FeedRejected(PermanentError):
@@ -128,14 +134,15 @@ def fetch_feed(
     etag: str | None = None,
     last_modified: str | None = None,
     limits: FeedSettings,
-    allow_private: bool,
+    policy: EgressPolicy,
 ) -> FeedResponse:
     """GET ``url`` conditionally; follow up to ``limits.max_redirects`` redirects by hand.
 
     Raises:
         FeedRejected: an HTTP error status, a redirect loop or too many redirects, a
             non-feed content type, a body over the size cap or past the deadline.
-        InvalidSourceUrl: a hop that is not http(s) or (unless allowed) not public.
+        InvalidSourceUrl: a hop that is not http(s), or a first URL that is not public.
+        DownloadFailed: the egress guard refused an address (worded as a refused connection).
         DownloadInterrupted: the connection failed or timed out (worth retrying).
     """
     headers = {"Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING, "User-Agent": USER_AGENT}
@@ -147,9 +154,14 @@ def fetch_feed(
     visited: list[str] = []
     current = url
     timeout = httpx.Timeout(limits.timeout_seconds)
-    with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
+    # An early, friendly refusal of the feed's own URL; the transport checks every connection.
+    check_url(url, allow_private=policy.allow_private, policy=policy)
+    with (
+        egress.deadline(limits.timeout_seconds),
+        egress.guarded_client(policy, timeout=timeout, headers=headers) as client,
+    ):
         while True:
-            check_url(current, allow_private=allow_private)
+            check_url(current, allow_private=True, resolve=False)
             if current in visited:
                 chain = " -> ".join([*visited, current])
                 raise FeedRejected(f"Feed {url} redirects in a loop: {chain}.")
@@ -166,9 +178,22 @@ def fetch_feed(
                 raise FeedRejected(f"Feed {url} has an unusable URL ({current}): {exc}.") from exc
             except httpx.DecodingError as exc:
                 raise FeedRejected(f"Feed {url} sent a body that does not decode: {exc}.") from exc
+            except egress.DeadlineExceeded as exc:
+                raise FeedRejected(
+                    f"Feed {url} took longer than {limits.timeout_seconds:g} s to download."
+                ) from exc
+            except egress.EgressDenied as exc:
+                # Worded exactly like a refused connection: no open/closed port oracle.
+                raise DownloadFailed(_unreachable(url)) from exc
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                raise DownloadInterrupted(_unreachable(url)) from exc
             except httpx.TransportError as exc:
                 reason = str(exc) or type(exc).__name__
                 raise DownloadInterrupted(f"Could not reach feed {url}: {reason}.") from exc
+
+
+def _unreachable(url: str) -> str:
+    return f"Could not reach feed {url}: {egress.UNREACHABLE}"
 
 
 def _redirect_target(url: str, current: str, response: httpx.Response) -> str:
@@ -241,8 +266,10 @@ def _read_capped(
 # --- parse ----------------------------------------------------------------------------------
 
 
-def parse_feed(body: bytes, *, content_type: str | None, url: str) -> ParsedFeed:
-    """Parse feed bytes into episodes, newest first.
+def parse_feed(
+    body: bytes, *, content_type: str | None, url: str, max_items: int | None = None
+) -> ParsedFeed:
+    """Parse feed bytes into episodes, newest first; at most ``max_items`` items are read.
 
     Raises:
         FeedRejected: the document declares a DOCTYPE or ENTITY, or is not RSS or Atom.
@@ -258,6 +285,9 @@ def parse_feed(body: bytes, *, content_type: str | None, url: str) -> ParsedFeed
     # are resolved here instead.
     data = convert_to_utf8({"content-type": content_type or mime}, body, {})
     reject_dtd(data, url=url)
+    dropped = 0
+    if max_items is not None:
+        data, dropped = cap_items(data, max_items)
     headers = {"content-type": f"{mime}; charset=utf-8"}
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     if not parsed.get("version"):
@@ -274,11 +304,32 @@ def parse_feed(body: bytes, *, content_type: str | None, url: str) -> ParsedFeed
         episode = _episode(entry, url=url, channel_title=title, channel_image=image_url)
         if episode is not None:
             episodes.append(episode)
-    warning = None
+    warnings = []
+    if dropped:
+        warnings.append(f"feed has {dropped + (max_items or 0)} items; read the first and last")
     if parsed.get("bozo"):
-        warning = f"feed parsed with problems: {parsed.get('bozo_exception')}"
+        warnings.append(f"feed parsed with problems: {parsed.get('bozo_exception')}")
+    warning = "; ".join(warnings) or None
+    if warning:
         logger.info("feed %s: %s", url, warning)
     return ParsedFeed(title, image_url, tuple(unique_by_guid(newest_first(episodes))), warning)
+
+
+def cap_items(data: bytes, max_items: int) -> tuple[bytes, int]:
+    """``data`` with all but ``max_items`` items cut out, and how many were cut.
+
+    Keeps the first half and the last half of the ``<item>``/``<entry>`` elements (feeds list
+    newest first, a few oldest first) and everything before the first and after the last, so
+    the document stays well formed: it is cut between two closing tags.
+    """
+    ends = [match.end() for match in _ITEM_END.finditer(data)]
+    if len(ends) <= max_items:
+        return data, 0
+    tail = max_items // 2
+    head = max_items - tail
+    cut_from = ends[head - 1]
+    resume_at = ends[len(ends) - tail - 1]
+    return data[:cut_from] + data[resume_at:], len(ends) - max_items
 
 
 def reject_dtd(data: bytes, *, url: str = "feed") -> None:
@@ -504,12 +555,16 @@ def episode_job_fields(
 def read_feed(url: str, *, settings: Settings | None = None) -> ParsedFeed:
     """Download (unconditionally) and parse the feed at ``url`` with the configured limits."""
     settings = settings or get_settings()
-    response = fetch_feed(
-        url, limits=feed_settings(settings), allow_private=settings.allow_private_urls
-    )
+    limits = feed_settings(settings)
+    response = fetch_feed(url, limits=limits, policy=EgressPolicy.from_settings(settings))
     if response.body is None:  # no validators were sent, so a 304 is the server's mistake
         raise FeedRejected(f"Feed {url} answered 304 to an unconditional request.")
-    return parse_feed(response.body, content_type=response.content_type, url=response.final_url)
+    return parse_feed(
+        response.body,
+        content_type=response.content_type,
+        url=response.final_url,
+        max_items=limits.max_items_parsed,
+    )
 
 
 def newest_episode(url: str, *, settings: Settings | None = None) -> Episode:

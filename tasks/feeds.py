@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podclip.tasks import feed_reader as feed_io
-from podclip.tasks.retry import retry_unless_permanent
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sqlalchemy import Engine
 
-from podclip.core.settings import feed_settings, get_settings
+from podclip.core.netsafe import EgressPolicy
+from podclip.core.settings import Settings, feed_settings, get_settings
+from podclip.store import accounts, ops
 from podclip.store import feeds as feed_store
-from podclip.store import ops
+from podclip.tasks import feed_reader as feed_io
+from podclip.tasks.retry import retry_unless_permanent
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def fetch_feed(url: str, etag: str | None, last_modified: str | None) -> feed_io
         etag=etag,
         last_modified=last_modified,
         limits=feed_settings(settings),
-        allow_private=settings.allow_private_urls,
+        policy=EgressPolicy.from_settings(settings),
     )
 
 
@@ -59,7 +61,10 @@ def parse_feed(response: feed_io.FeedResponse) -> feed_io.ParsedFeed:
     if response.body is None:
         raise ValueError("parse_feed needs a response with a body (not a 304)")
     parsed = feed_io.parse_feed(
-        response.body, content_type=response.content_type, url=response.final_url
+        response.body,
+        content_type=response.content_type,
+        url=response.final_url,
+        max_items=feed_settings().max_items_parsed,
     )
     if parsed.warning:
         get_run_logger().info("feed %s: %s", response.url, parsed.warning)
@@ -98,6 +103,13 @@ def record_episodes(
                 len(take) + len(skip),
                 len(take),
             )
+        # Items past the job budget stay unseen: a later poll, with budget, takes them.
+        budget = job_budget(engine, feed, settings)
+        if len(take) > budget:
+            get_run_logger().warning(
+                "feed %s: job budget allows %d of %d new jobs now", feed.url, budget, len(take)
+            )
+            take = take[:budget]
         # Seen-only rows go in before any claim, so a poller racing this one never takes an
         # item that this poll decided to skip.
         feed_store.mark_seen(engine, feed_id, [_item(e) for e in skip])
@@ -108,6 +120,8 @@ def record_episodes(
                 {
                     **feed_io.episode_job_fields(e, show_name=show_name, feed_id=feed_id),
                     "environment": feed.environment,
+                    # The feed's owner: its jobs are that account's, never anyone else's.
+                    "account_id": feed.account_id,
                 },
             )
             for e in take
@@ -126,6 +140,28 @@ def record_episodes(
         title=parsed.title if parsed else None,
     )
     return FeedPollResult(feed_id, feed.url, status, tuple(created), skipped)
+
+
+def job_budget(engine: Engine, feed: feed_store.Feed, settings: Settings) -> int:
+    """How many jobs this feed may queue now: what is left of its account's job budgets.
+
+    Feed jobs count like submitted ones: against ``accounts.max_active_jobs`` (the account's
+    live jobs queued or running, the budget ``POST /v1/jobs`` spends too) and
+    ``feeds.max_queued_jobs`` (the account's jobs waiting in the feed's environment).
+    """
+    queued_limit = feed_settings(settings).max_queued_jobs
+    queued = ops.list_jobs(
+        engine,
+        limit=queued_limit,
+        environment=feed.environment,
+        status="queued",
+        account_id=feed.account_id,
+    )
+    left = queued_limit - len(queued)
+    if feed.environment == "live":
+        active = accounts.count_active_jobs(engine, feed.account_id)
+        left = min(left, settings.accounts.max_active_jobs - active)
+    return max(0, left)
 
 
 def _item(episode: feed_io.Episode) -> feed_store.FeedItem:

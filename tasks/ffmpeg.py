@@ -1,13 +1,19 @@
 """Run the ffmpeg binary that ``imageio-ffmpeg`` ships, and probe media with PyAV.
 
 ffmpeg runs with a protocol whitelist (local files and pipes only): sources are fetched by
-our own downloaders first, so a hostile playlist cannot make ffmpeg open URLs or files.
+our own downloaders first, so a hostile playlist cannot make ffmpeg open URLs. PyAV's probe
+opens with the whitelist ``file`` too, and refuses playlist and concat demuxers, which would
+read other files or URLs named inside the "media". The one ffmpeg that opens URLs is the one
+yt-dlp may start for HLS; it gets the egress proxy (see :func:`ffmpeg_for_ytdlp`). Error
+messages carry no server paths (they reach API clients); the full command goes to the log.
 """
 
 from __future__ import annotations
 
 import logging
+import shlex
 import subprocess
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,9 +21,13 @@ import av
 
 from podclip.core.errors import RenderFailed, UnsupportedMedia
 from podclip.core.records import MediaInfo
+from podclip.core.redact import redact_paths
 
 logger = logging.getLogger(__name__)
 PROTOCOL_WHITELIST = "file,pipe"
+PROBE_PROTOCOL_WHITELIST = "file"
+# Demuxers that open further files or URLs named inside the input: never sources.
+PLAYLIST_FORMATS = frozenset({"hls", "applehttp", "dash", "concat", "ffconcat", "tee"})
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +35,25 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_for_ytdlp() -> str:
+    """An ``ffmpeg`` for yt-dlp's ``ffmpeg_location`` that cannot go around the egress proxy.
+
+    yt-dlp starts ffmpeg for some HLS streams with ``HTTP_PROXY`` set to our proxy, but
+    ffmpeg also honours ``no_proxy``, which often lists exactly the private hosts the proxy
+    guards (localhost, 127.0.0.1, 10.0.0.0/8). The wrapper clears it before ffmpeg starts.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="podclip-ffmpeg-"))
+    wrapper = folder / "ffmpeg"  # yt-dlp recognises the program by this name
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "unset no_proxy NO_PROXY all_proxy ALL_PROXY\n"
+        f'exec {shlex.quote(ffmpeg_exe())} "$@"\n'
+    )
+    wrapper.chmod(0o700)
+    return str(wrapper)
 
 
 def run_ffmpeg(
@@ -39,10 +68,12 @@ def run_ffmpeg(
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, cwd=cwd)
     except subprocess.TimeoutExpired as exc:
-        raise error(f"ffmpeg timed out after {timeout:.0f} s: {' '.join(cmd)}") from exc
+        logger.warning("ffmpeg timed out after %.0f s: %s", timeout, shlex.join(cmd))
+        raise error(f"ffmpeg timed out after {timeout:.0f} s.") from exc
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip()[-800:]
-        raise error(f"ffmpeg failed ({proc.returncode}): {' '.join(cmd)}\n{tail}")
+        logger.warning("ffmpeg failed (%d): %s\n%s", proc.returncode, shlex.join(cmd), tail)
+        raise error(f"ffmpeg failed ({proc.returncode}): {redact_paths(tail)}")
 
 
 def input_args(
@@ -62,7 +93,15 @@ def probe(path: Path) -> MediaInfo:
     if path.stat().st_size == 0:
         raise UnsupportedMedia("The source file is empty (0 bytes).")
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with av.open(
+            str(path),
+            metadata_errors="ignore",
+            options={"protocol_whitelist": PROBE_PROTOCOL_WHITELIST},
+        ) as container:
+            if set(container.format.name.split(",")) & PLAYLIST_FORMATS:
+                raise UnsupportedMedia(
+                    f"The source is a {container.format.name} playlist, not audio or video."
+                )
             audio = next(iter(container.streams.audio), None)
             video = next(
                 (v for v in container.streams.video if not _is_cover_art(v)),
@@ -81,7 +120,10 @@ def probe(path: Path) -> MediaInfo:
                 container=container.format.name,
             )
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise UnsupportedMedia(f"The source is not audio or video ffmpeg can read: {exc}") from exc
+        reason = redact_paths(str(exc))
+        raise UnsupportedMedia(
+            f"The source is not audio or video ffmpeg can read: {reason}"
+        ) from exc
     if not info.has_audio:
         raise UnsupportedMedia("The source has no audio stream.")
     if info.duration_seconds <= 0:

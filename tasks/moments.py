@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from podclip.scoring.options import ScoringOptions
-from podclip.scoring.types import ScoredMoment
-from podclip.tasks.keys import key_from
 from prefect import task
 
+from podclip.core.identity import ContentIdentity
 from podclip.core.records import ClipPlan, Transcript
 from podclip.core.settings import ScoringSettings
+from podclip.scoring.options import ScoringOptions
+from podclip.scoring.preferences import ShowAdjustment
+from podclip.scoring.types import ScoredMoment
+from podclip.tasks.keys import package_identity, stage_policy
+from podclip.tasks.retry import retry_unless_permanent
 
-MOMENTS_VERSION = "1"
+
+@dataclass(frozen=True)
+class MomentOptions(ContentIdentity):
+    """Everything that changes which moments are found, besides the transcript."""
+
+    scoring: ScoringOptions
+    """Window lengths and how many clips to keep."""
+    count: int | None
+    """The job's clip count; None: ``scoring.clip_count``."""
+    model_version: str
+    """The moment classifier's version (embedder and trained head, from its weights)."""
+    scoring_code: str
+    """sha256 of the ``scoring`` package's code and weights."""
+    device: str
+    """Where MiniLM runs: ``cuda`` when torch sees a GPU, else ``cpu``."""
+    show_adjustment: ShowAdjustment | None = None
+    """The show's learned ranking (set only when active); None: the generic ranking."""
+    pool_factor: int = 3
+    """Candidates scored per clip when ``show_adjustment`` re-ranks them."""
 
 
 def scoring_options(settings: ScoringSettings) -> ScoringOptions:
@@ -28,20 +52,43 @@ def scoring_options(settings: ScoringSettings) -> ScoringOptions:
     )
 
 
+def moment_options(settings: ScoringSettings, job_options: Mapping[str, Any]) -> MomentOptions:
+    """The job's moments record: settings, the job's clip count, the model and its device."""
+    from podclip.scoring import MODEL_VERSION
+    from podclip.scoring.embedder import embed_device
+
+    count = job_options.get("clip_count")
+    return MomentOptions(
+        scoring=scoring_options(settings),
+        count=int(count) if count else None,
+        model_version=MODEL_VERSION,
+        scoring_code=package_identity("podclip.scoring"),
+        device=embed_device(),
+    )
+
+
 @task(
     name="score_moments",
-    cache_key_fn=key_from(
-        "score_moments", MOMENTS_VERSION, "transcript", "model_version", "options", "count"
-    ),
+    cache_policy=stage_policy(),
     retries=1,
+    retry_condition_fn=retry_unless_permanent,
 )
-def score_moments(
-    transcript: Transcript, model_version: str, options: ScoringOptions, count: int | None = None
-) -> tuple[ScoredMoment, ...]:
+def score_moments(transcript: Transcript, options: MomentOptions) -> tuple[ScoredMoment, ...]:
     """Score every candidate window and keep the best non-overlapping ones, best first."""
     from podclip.scoring import score_episode
+    from podclip.scoring.preferences import rank_for_show
 
-    return tuple(score_episode(transcript.segments, options, count=count))
+    if options.show_adjustment is not None:
+        return tuple(
+            rank_for_show(
+                transcript.segments,
+                options.show_adjustment,
+                options.scoring,
+                options.count,
+                options.pool_factor,
+            ).moments
+        )
+    return tuple(score_episode(transcript.segments, options.scoring, count=options.count))
 
 
 def plan_clips(

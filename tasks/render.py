@@ -13,27 +13,17 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from podclip.scoring.types import Word
-from podclip.tasks.captions import build_ass
-from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
-from podclip.tasks.keys import content_key, key_from
-from podclip.tasks.reframe import (
-    REFRAME_VERSION,
-    CropPlan,
-    FaceTrack,
-    letterbox_filter,
-    needs_crop,
-    plan_crop,
-    track_faces,
-)
 from prefect import task
 from prefect.concurrency.sync import concurrency
 
 from podclip.core.errors import RenderFailed
+from podclip.core.identity import NOT_IDENTITY, ContentIdentity
 from podclip.core.presets import (
     DEFAULT_PLATFORMS,
     PLATFORMS,
@@ -45,13 +35,105 @@ from podclip.core.presets import DEFAULT_PRESET as DEFAULT_PRESET
 from podclip.core.presets import PRESETS as PRESETS
 from podclip.core.records import AudioTrack, RenderedClip, SourceMedia
 from podclip.core.settings import RenderSettings, get_settings
+from podclip.scoring.types import Word
 from podclip.store.media import MediaStore, sha256_file
+from podclip.tasks.captions import build_ass
+from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
+from podclip.tasks.keys import content_key, stage_key, stage_policy
+from podclip.tasks.reframe import (
+    REFRAME_VERSION,
+    CropPlan,
+    FaceTrack,
+    letterbox_filter,
+    needs_crop,
+    plan_crop,
+    track_faces,
+)
+from podclip.tasks.retry import retry_unless_permanent
 
-RENDER_VERSION = "3"
 RENDER_LIMIT = "podclip-render"
 FONTS_DIR = Path("/usr/share/fonts/truetype/dejavu")
 BACKGROUND = "0x14161C"
 WAVE_COLOUR = "0xF5C542"
+
+
+@dataclass(frozen=True)
+class FontRef(ContentIdentity):
+    """The caption font: the name libass asks for and the files it may find it in."""
+
+    name: str
+    """Font family name in the ASS style (``DejaVu Sans``)."""
+    sha256: str
+    """sha256 over the font files of the folder libass reads ("" when there is none)."""
+    folder: str = field(default="", metadata=NOT_IDENTITY)
+    """Where those files lie."""
+
+
+@lru_cache(maxsize=4)
+def font_ref(name: str, folder: Path = FONTS_DIR) -> FontRef:
+    """The font ``name`` and the identity of the files in ``folder`` (once per process)."""
+    if not folder.is_dir():
+        return FontRef(name, "")
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.ttf")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return FontRef(name, digest.hexdigest(), str(folder))
+
+
+@dataclass(frozen=True)
+class RenderOptions(ContentIdentity):
+    """Everything that changes a rendered clip besides the source, the span and its words."""
+
+    fps: int
+    """Output frames per second."""
+    crf: int
+    """x264 constant rate factor (lower is better quality, larger files)."""
+    x264_preset: str
+    """x264 speed preset (``ultrafast`` ... ``veryslow``)."""
+    audio_bitrate: str
+    """AAC bitrate (``128k``)."""
+    font: FontRef
+    """Caption and title font, by name and file content."""
+    caption_style: str
+    """Caption look, a key of ``CAPTION_STYLES``."""
+    title: str | None
+    """Show title drawn on audiograms."""
+    artwork: str | None
+    """Media-store key of the show artwork (``artwork/<sha256>.png``; audiograms only)."""
+    letterbox: str
+    """What fills a video frame with no face: ``blur`` or an ffmpeg colour."""
+    reframe_sample_fps: float
+    """Face samples per second when following the speaker."""
+    ffmpeg_threads: int = field(default=0, metadata=NOT_IDENTITY)
+    """ffmpeg threads (0: its choice; speed only)."""
+    concurrency: int = field(default=2, metadata=NOT_IDENTITY)
+    """Renders at once per process."""
+    timeout_seconds: float = field(default=600.0, metadata=NOT_IDENTITY)
+    """Longest one ffmpeg run may take (seconds)."""
+
+
+def render_options(
+    settings: RenderSettings,
+    job_options: Mapping[str, Any],
+    title: str | None = None,
+    artwork: str | None = None,
+) -> RenderOptions:
+    """The job's render record: encoding settings, the font, the job's style, title, artwork."""
+    return RenderOptions(
+        fps=settings.fps,
+        crf=settings.crf,
+        x264_preset=settings.x264_preset,
+        audio_bitrate=settings.audio_bitrate,
+        font=font_ref(settings.font_name),
+        caption_style=str(job_options.get("caption_style") or "yellow-pop"),
+        title=title,
+        artwork=artwork,
+        letterbox=settings.letterbox,
+        reframe_sample_fps=settings.reframe_sample_fps,
+        ffmpeg_threads=settings.ffmpeg_threads,
+        concurrency=settings.concurrency,
+        timeout_seconds=settings.timeout_seconds,
+    )
 
 
 @dataclass(frozen=True)
@@ -77,21 +159,22 @@ def _render_slots(concurrency: int) -> threading.BoundedSemaphore:
         return _slots
 
 
+# The output also depends on these modules' code: filter graphs, caption layout and styles,
+# face reframing, preset frames and safe areas, ffmpeg's input arguments.
+RENDER_CODE = (
+    "podclip.tasks.render",
+    "podclip.tasks.captions",
+    "podclip.tasks.reframe",
+    "podclip.tasks.ffmpeg",
+    "podclip.core.presets",
+)
+
+
 @task(
     name="render_clip",
-    cache_key_fn=key_from(
-        "render_clip",
-        RENDER_VERSION,
-        "source",
-        "start",
-        "end",
-        "words",
-        "preset",
-        "caption_style",
-        "title",
-        "artwork",
-    ),
+    cache_policy=stage_policy(helpers=RENDER_CODE),
     retries=1,
+    retry_condition_fn=retry_unless_permanent,
 )
 def render_clip(
     source: SourceMedia,
@@ -99,55 +182,42 @@ def render_clip(
     start: float,
     end: float,
     words: tuple[Word, ...],
-    preset: str = DEFAULT_PRESET,
-    caption_style: str = "yellow-pop",
-    title: str | None = None,
-    artwork: str | None = None,
+    preset: str,
+    options: RenderOptions,
 ) -> RenderedClip:
-    """Render ``start``..``end`` (seconds) of ``source`` into a content-addressed MP4.
-
-    ``artwork`` is the media-store key of the show artwork (audiograms only).
-    """
+    """Render ``start``..``end`` (seconds) of ``source`` into a content-addressed MP4."""
     settings = get_settings()
     store = MediaStore.from_settings(settings)
     frame = PRESETS[preset]
     has_video = audio.info.has_video
     lease = settings.queue.lock_lease_seconds
+    digest = stage_key(
+        render_clip,
+        source=source,
+        audio=audio,
+        start=start,
+        end=end,
+        words=words,
+        preset=preset,
+        options=options,
+    )
+    key = f"renders/{digest[:2]}/{digest}/{preset}.mp4"
     with (
-        _render_slots(settings.render.concurrency),
+        _render_slots(options.concurrency),
         concurrency(RENDER_LIMIT, occupy=1, lease_duration=max(60.0, lease)),
     ):
-        framing = (
-            _framing(store, source, audio, start, end, frame, settings.render)
-            if has_video
-            else Framing("audiogram")
-        )
-        digest = content_key(
-            "render",
-            RENDER_VERSION,
-            source.sha256,
-            start,
-            end,
-            preset,
-            caption_style,
-            title,
-            [(w.start, w.end, w.text) for w in words],
-            REFRAME_VERSION,
-            framing.mode,
-            framing.track_sha256,
-            None if has_video else artwork,
-            settings.render.letterbox if framing.mode == "letterbox" else None,
-        )
-        key = f"renders/{digest[:2]}/{digest}/{preset}.mp4"
         if not store.exists(key):
-            art = store.local_path(artwork) if artwork and not has_video else None
+            framing = (
+                _framing(store, source, audio, start, end, frame, options.reframe_sample_fps)
+                if has_video
+                else Framing("audiogram")
+            )
+            art = store.local_path(options.artwork) if options.artwork and not has_video else None
             _render_to_store(
                 store,
                 key,
                 RenderJob(source, audio, (start, end, words), frame, framing, art),
-                caption_style,
-                title,
-                settings.render,
+                options,
             )
     local = store.local_path(key)
     info = probe(local)
@@ -160,7 +230,7 @@ def render_clip(
         duration_seconds=info.duration_seconds,
         size_bytes=local.stat().st_size,
         sha256=sha256_file(local),
-        caption_style=caption_style,
+        caption_style=options.caption_style,
     )
 
 
@@ -201,13 +271,13 @@ def _framing(
     start: float,
     end: float,
     frame: Preset,
-    opts: RenderSettings,
+    sample_fps: float,
 ) -> Framing:
     """Fit, face-following crop or letterbox for a video source (face track cached in store)."""
     info = audio.info
     if not needs_crop(info.width, info.height, frame.width, frame.height):
         return Framing("fit")
-    track, track_sha = _face_track(store, source, start, end, opts.reframe_sample_fps)
+    track, track_sha = _face_track(store, source, start, end, sample_fps)
     plan = plan_crop(track, frame.width, frame.height) if track.boxes else None
     if plan is None:
         return Framing("letterbox", track_sha256=track_sha)
@@ -253,9 +323,7 @@ def _render_to_store(
     store: MediaStore,
     key: str,
     job: RenderJob,
-    caption_style: str,
-    title: str | None,
-    opts: RenderSettings,
+    opts: RenderOptions,
 ) -> None:
     start, end, words = job.span
     frame = job.frame
@@ -269,9 +337,9 @@ def _render_to_store(
                 clip_end=end,
                 width=frame.width,
                 height=frame.height,
-                style_name=caption_style,
-                title=None if job.audio.info.has_video else title,
-                font_name=opts.font_name,
+                style_name=opts.caption_style,
+                title=None if job.audio.info.has_video else opts.title,
+                font_name=opts.font.name,
                 preset=frame,
             ),
             encoding="utf-8",
@@ -342,7 +410,7 @@ def artwork_box(frame: Preset) -> tuple[int, int, int]:
     return x, y, side
 
 
-def _ffmpeg_args(src: Path, job: RenderJob, opts: RenderSettings, out: Path) -> list[str]:
+def _ffmpeg_args(src: Path, job: RenderJob, opts: RenderOptions, out: Path) -> list[str]:
     start, end, _ = job.span
     duration = end - start
     frame, fps = job.frame, opts.fps

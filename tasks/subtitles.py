@@ -10,16 +10,15 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
-from podclip.scoring.types import Word
-from podclip.tasks.captions import LINGER_SECONDS, group_words
-from podclip.tasks.keys import key_from
 from prefect import task
 
 from podclip.core.settings import get_settings
+from podclip.scoring.types import Word
 from podclip.store.clips import ClipFile
 from podclip.store.media import MediaStore
-
-SUBTITLES_VERSION = "1"
+from podclip.tasks.captions import LINGER_SECONDS, group_words
+from podclip.tasks.keys import stage_policy
+from podclip.tasks.retry import retry_unless_permanent
 
 
 def cues(
@@ -60,10 +59,11 @@ def to_vtt(words: Sequence[Word], clip_start: float, clip_end: float) -> str:
 
 @task(
     name="write_clip_captions",
-    cache_key_fn=key_from(
-        "write_clip_captions", SUBTITLES_VERSION, "clip_id", "start", "end", "words"
-    ),
+    # No options: the output is the words cut into lines by captions.py's grouping rules, so
+    # that module's code and this one's are the stage's identity besides its inputs.
+    cache_policy=stage_policy(helpers=("podclip.tasks.subtitles", "podclip.tasks.captions")),
     retries=1,
+    retry_condition_fn=retry_unless_permanent,
 )
 def write_clip_captions(
     clip_id: str, start: float, end: float, words: tuple[Word, ...]

@@ -11,21 +11,22 @@ a feed, not as a vertical short. Encoding uses the clip render settings (``rende
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
-from podclip.tasks.keys import content_key, key_from
-from podclip.tasks.render import RENDER_LIMIT
 from prefect import task
 from prefect.concurrency.sync import concurrency
 
 from podclip.core.errors import RenderFailed
+from podclip.core.identity import NOT_IDENTITY, ContentIdentity
 from podclip.core.records import ClipPlan, SourceMedia
 from podclip.core.settings import RenderSettings, TrailerSettings, get_settings
 from podclip.store.media import MediaStore, sha256_file
+from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
+from podclip.tasks.keys import stage_key, stage_policy
+from podclip.tasks.render import RENDER_LIMIT, FontRef
+from podclip.tasks.retry import retry_unless_permanent
 
-TRAILER_VERSION = "1"
 FONT_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 BACKGROUND = "0x14161C"
 # Seconds: a cut never shorter than this, a cut end may move this far to land on a word end.
@@ -38,6 +39,56 @@ FADE_OUT_SECONDS = 0.6
 SECONDS_PER_CUT = 12.0
 TITLE_MAX_CHARS = 48
 SUBTITLE_MAX_CHARS = 72
+
+
+@dataclass(frozen=True)
+class TrailerOptions(ContentIdentity):
+    """Everything that changes the trailer besides the source, the cuts and the titles."""
+
+    width: int
+    """Frame width (pixels)."""
+    height: int
+    """Frame height (pixels)."""
+    title_seconds: float
+    """Length of the opening title card (seconds)."""
+    crossfade_seconds: float
+    """Length of each crossfade between cuts (seconds)."""
+    fps: int
+    """Output frames per second."""
+    crf: int
+    """x264 constant rate factor."""
+    x264_preset: str
+    """x264 speed preset."""
+    audio_bitrate: str
+    """AAC bitrate."""
+    font: FontRef
+    """The title card's font file, by content."""
+    ffmpeg_threads: int = field(default=0, metadata=NOT_IDENTITY)
+    """ffmpeg threads (speed only)."""
+    timeout_seconds: float = field(default=600.0, metadata=NOT_IDENTITY)
+    """Longest the ffmpeg run may take (seconds)."""
+
+
+def trailer_options(trailer: TrailerSettings, render: RenderSettings) -> TrailerOptions:
+    """The job's trailer record: trailer shape plus the clip encoding settings."""
+    font = (
+        FontRef(FONT_FILE.name, sha256_file(FONT_FILE), str(FONT_FILE))
+        if FONT_FILE.is_file()
+        else FontRef(FONT_FILE.name, "")
+    )
+    return TrailerOptions(
+        width=trailer.width,
+        height=trailer.height,
+        title_seconds=trailer.title_seconds,
+        crossfade_seconds=trailer.crossfade_seconds,
+        fps=render.fps,
+        crf=render.crf,
+        x264_preset=render.x264_preset,
+        audio_bitrate=render.audio_bitrate,
+        font=font,
+        ffmpeg_threads=render.ffmpeg_threads,
+        timeout_seconds=render.timeout_seconds,
+    )
 
 
 @dataclass(frozen=True)
@@ -159,43 +210,22 @@ def fit_text(text: str, limit: int) -> str:
 
 @task(
     name="render_trailer",
-    cache_key_fn=key_from(
-        "render_trailer",
-        TRAILER_VERSION,
-        "source",
-        "cuts",
-        "title",
-        "subtitle",
-        "width",
-        "height",
-    ),
+    cache_policy=stage_policy(helpers=("podclip.tasks.trailer", "podclip.tasks.ffmpeg")),
     retries=1,
+    retry_condition_fn=retry_unless_permanent,
 )
 def render_trailer(
     source: SourceMedia,
     cuts: tuple[TrailerCut, ...],
     title: str,
-    subtitle: str | None = None,
-    width: int = 1920,
-    height: int = 1080,
+    subtitle: str | None,
+    options: TrailerOptions,
 ) -> TrailerRender:
     """Render the title card and ``cuts`` of ``source`` into a content-addressed MP4."""
     settings = get_settings()
     store = MediaStore.from_settings(settings)
-    opts = settings.trailer
-    digest = content_key(
-        "trailer",
-        TRAILER_VERSION,
-        source.sha256,
-        [(c.start, c.end) for c in cuts],
-        title,
-        subtitle,
-        width,
-        height,
-        opts.title_seconds,
-        opts.crossfade_seconds,
-        settings.render.fps,
-        settings.render.crf,
+    digest = stage_key(
+        render_trailer, source=source, cuts=cuts, title=title, subtitle=subtitle, options=options
     )
     key = f"trailers/{digest[:2]}/{digest}/trailer.mp4"
     lease = settings.queue.lock_lease_seconds
@@ -203,7 +233,7 @@ def render_trailer(
     with concurrency(RENDER_LIMIT, occupy=1, lease_duration=max(60.0, lease)):
         if not store.exists(key):
             text = (fit_text(title, TITLE_MAX_CHARS), fit_text(subtitle or "", SUBTITLE_MAX_CHARS))
-            _render_to_store(store, key, source, cuts, (width, height), text, digest)
+            _render_to_store(store, key, source, cuts, text, digest, options)
     local = store.local_path(key)
     info = probe(local)
     return TrailerRender(
@@ -222,11 +252,10 @@ def _render_to_store(
     key: str,
     source: SourceMedia,
     cuts: Sequence[TrailerCut],
-    size: tuple[int, int],
     text: tuple[str, str],
     digest: str,
+    options: TrailerOptions,
 ) -> None:
-    settings = get_settings()
     workdir = store.scratch(f"trailer-{digest[:16]}")
     workdir.mkdir(parents=True, exist_ok=True)
     try:
@@ -234,8 +263,8 @@ def _render_to_store(
         (workdir / "subtitle.txt").write_text(text[1], encoding="utf-8")
         out = workdir / "trailer.mp4"
         src = store.local_path(source.key)
-        args = ffmpeg_args(src, cuts, size, text, settings.trailer, settings.render, out)
-        run_ffmpeg(args, timeout=settings.render.timeout_seconds, error=RenderFailed, cwd=workdir)
+        args = ffmpeg_args(src, cuts, text, options, out)
+        run_ffmpeg(args, timeout=options.timeout_seconds, error=RenderFailed, cwd=workdir)
         store.put(out, key)
     finally:
         for path in workdir.glob("*"):
@@ -263,15 +292,14 @@ def _title_card(size: tuple[int, int], title_chars: int, subtitle_chars: int) ->
 def ffmpeg_args(
     src: Path,
     cuts: Sequence[TrailerCut],
-    size: tuple[int, int],
     text: tuple[str, str],
-    opts: TrailerSettings,
-    render: RenderSettings,
+    opts: TrailerOptions,
     out: Path,
 ) -> list[str]:
-    """One ffmpeg run: title card, each cut cropped to ``size``, chained crossfades."""
+    """One ffmpeg run: title card, each cut cropped to the frame, chained crossfades."""
+    size = (opts.width, opts.height)
     w, h = size
-    fps, xf, card = render.fps, opts.crossfade_seconds, opts.title_seconds
+    fps, xf, card = opts.fps, opts.crossfade_seconds, opts.title_seconds
     inputs = [
         "-f", "lavfi", "-t", f"{card:.3f}", "-i", f"color=c={BACKGROUND}:s={w}x{h}:r={fps}",
         "-f", "lavfi", "-t", f"{card:.3f}", "-i", "anullsrc=r=44100:cl=stereo",
@@ -301,7 +329,7 @@ def ffmpeg_args(
         graph.append(f"[{a}][a{i}]acrossfade=d={xf}:c1=tri:c2=tri[y{i}]")
         offset += cut.duration
         v, a = f"x{i}", f"y{i}"
-    total = trailer_length(cuts, opts)
+    total = opts.title_seconds + sum(c.duration for c in cuts) - len(cuts) * xf
     fade_at = max(0.0, total - FADE_OUT_SECONDS)
     graph.append(f"[{v}]fade=t=out:st={fade_at:.3f}:d={FADE_OUT_SECONDS}[vout]")
     graph.append(f"[{a}]afade=t=out:st={fade_at:.3f}:d={FADE_OUT_SECONDS}[aout]")
@@ -310,9 +338,9 @@ def ffmpeg_args(
         "-filter_complex", ";".join(graph),
         "-map", "[vout]", "-map", "[aout]",
         "-t", f"{total:.3f}",
-        "-c:v", "libx264", "-preset", render.x264_preset, "-crf", str(render.crf),
-        "-pix_fmt", "yuv420p", "-r", str(fps), "-threads", str(render.ffmpeg_threads),
-        "-c:a", "aac", "-b:a", render.audio_bitrate, "-ac", "2", "-ar", "44100",
+        "-c:v", "libx264", "-preset", opts.x264_preset, "-crf", str(opts.crf),
+        "-pix_fmt", "yuv420p", "-r", str(fps), "-threads", str(opts.ffmpeg_threads),
+        "-c:a", "aac", "-b:a", opts.audio_bitrate, "-ac", "2", "-ar", "44100",
         "-movflags", "+faststart",
         str(out),
     ]  # fmt: skip

@@ -1,17 +1,13 @@
 """Send due webhook deliveries: sign, POST once, record the outcome and the next attempt.
 
-:func:`deliver_due` is the whole job as a plain function (tests and the ``deliver-webhooks``
-flow call it); :func:`send_due_webhooks` is its Prefect task. One pass moves sandbox jobs along
-their clock (so their events fire without anyone polling), leases the due deliveries
-(:func:`store.webhooks.claim_due`), and sends them concurrently.
+:func:`deliver_due` is the whole job as a plain function (tests and the delivery loop in
+``flows/webhooks.py`` call it); :func:`send_due_webhooks` is its Prefect task. One pass moves
+sandbox jobs along their clock (so their events fire without anyone polling), leases the due
+deliveries (:func:`podclip.store.webhook_deliveries.claim_due`), and sends them concurrently.
 
-Each request carries two signatures over the same raw body, both keyed with the
-base64-decoded bytes of the ``whsec_`` secret:
-
-- ``X-Podclip-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` (Stripe shape);
-- the Standard Webhooks headers ``webhook-id`` (the event id, the same on retries and
-  replays), ``webhook-timestamp`` and ``webhook-signature: v1,<base64 HMAC-SHA256 of
-  "<id>.<t>.<body>">``, which the ``standardwebhooks`` package verifies as they are.
+Bodies and signature headers follow the webhook's dialect (Clypt or Klipit), plus our own
+``X-Podclip-Signature`` and the Standard Webhooks headers on every request: see
+:mod:`podclip.tasks.webhook_payloads`.
 
 Redirects are not followed; any non-2xx answer, timeout or connection error is a failed
 attempt. URLs are checked again before every attempt (a name can come to resolve to a private
@@ -20,9 +16,6 @@ address); only https unless ``allow_private_urls`` is set.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 import os
 import socket
@@ -37,12 +30,17 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy import Engine
 
+from podclip.core import egress
+from podclip.core.dialects import CLYPT, KLIPIT, Dialect, event_name
 from podclip.core.errors import InvalidSourceUrl
+from podclip.core.netsafe import EgressPolicy
 from podclip.core.settings import Settings, get_settings
 from podclip.store import ops
-from podclip.store import webhooks as store
-from podclip.store.webhooks import AttemptResult, Claim
-from podclip.webhooks import EventRenderer, check_endpoint
+from podclip.store import webhook_deliveries as store
+from podclip.store import webhook_registry as registry
+from podclip.store.webhook_deliveries import AttemptResult, Claim
+from podclip.store.webhook_registry import check_endpoint
+from podclip.tasks.webhook_payloads import EventRenderer, klipit_body, sign_headers
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +48,7 @@ USER_AGENT = "podclip-webhooks/1.0"
 ERROR_TEXT_LIMIT = 500
 
 
-def sign_headers(body: bytes, secret: str, *, event_id: str, timestamp: int) -> dict[str, str]:
-    """Both signature header sets for ``body`` sent at ``timestamp`` (Unix seconds)."""
-    key = store.secret_key(secret)
-    stripe = hmac.new(key, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    standard = hmac.new(key, f"{event_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return {
-        "X-Podclip-Signature": f"t={timestamp},v1={stripe}",
-        "webhook-id": event_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": f"v1,{base64.b64encode(standard).decode()}",
-    }
+__all__ = ["deliver_due", "post", "send_due_webhooks", "sign_headers"]
 
 
 def post(
@@ -70,10 +58,17 @@ def post(
     started = ops.utcnow()
     try:
         check_endpoint(url, allow_private=allow_private)
-        with client.stream("POST", url, content=body, headers=headers) as response:
+        # One deadline for the whole attempt: a receiver that trickles its answer is cut off.
+        with (
+            egress.deadline(client.timeout.read),
+            client.stream("POST", url, content=body, headers=headers) as response,
+        ):
             status = response.status_code
     except InvalidSourceUrl as exc:
         return AttemptResult(started, ops.utcnow(), error=f"refused: {exc.message}")
+    except httpx.ConnectError:
+        # A refused, unreachable or egress-denied endpoint reads the same (no port oracle).
+        return AttemptResult(started, ops.utcnow(), error=f"ConnectError: {egress.UNREACHABLE}")
     except httpx.TimeoutException as exc:
         return AttemptResult(started, ops.utcnow(), error=f"timeout: {type(exc).__name__}")
     except httpx.HTTPError as exc:
@@ -95,8 +90,12 @@ def _deliver_one(
     if not out.sendable:
         store.cancel(engine, claim, "webhook deleted or deactivated")
         return "canceled"
+    fmt: Dialect = KLIPIT if out.format == KLIPIT else CLYPT
     body = out.body
-    if body is None:
+    if fmt == KLIPIT:
+        # Rendered from the stored event alone, so every attempt sends the same bytes.
+        body = klipit_body(event_type=out.event_type, created=out.event_created, job=out.job)
+    elif body is None:
         try:
             rendered = renderer.body(
                 event_id=out.event_id,
@@ -115,9 +114,11 @@ def _deliver_one(
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        "X-Podclip-Event": out.event_type,
+        "X-Podclip-Event": event_name(fmt, out.event_type),
         "X-Podclip-Delivery": out.delivery_id,
-        **sign_headers(raw, out.secret, event_id=out.event_id, timestamp=int(time.time())),
+        **sign_headers(
+            raw, out.secret, event_id=out.event_id, timestamp=int(time.time()), format=fmt
+        ),
     }
     result = post(client, out.url, raw, headers, allow_private=settings.allow_private_urls)
     return _record(engine, settings, claim, result)
@@ -141,7 +142,7 @@ def _record(engine: Engine, settings: Settings, claim: Claim, result: AttemptRes
 
 def advance_sandbox_jobs(engine: Engine, renderer: EventRenderer) -> int:
     """Move unfinished sandbox jobs along their clock when a sandbox webhook listens."""
-    if not any(h.active for h in store.list_webhooks(engine, environment="test")):
+    if not registry.has_active_webhooks(engine, environment="test"):
         return 0
     moved = 0
     for job in store.pending_sandbox_jobs(engine):
@@ -151,11 +152,13 @@ def advance_sandbox_jobs(engine: Engine, renderer: EventRenderer) -> int:
 
 
 @lru_cache(maxsize=4)
-def _client(timeout_seconds: float) -> httpx.Client:
-    """One client per process (building its TLS context costs about 50 ms); thread-safe."""
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout_seconds), follow_redirects=False, trust_env=False
-    )
+def _client(timeout_seconds: float, policy: EgressPolicy) -> httpx.Client:
+    """One client per process (building its TLS context costs about 50 ms); thread-safe.
+
+    Its transport is the egress guard: the endpoint's host is resolved, checked and pinned at
+    send time, so a URL registered while it resolved public is refused once it turns private.
+    """
+    return egress.guarded_client(policy, timeout=httpx.Timeout(timeout_seconds))
 
 
 def deliver_due(
@@ -173,7 +176,7 @@ def deliver_due(
     outcomes: Counter[str] = Counter()
     if not claims:
         return dict(outcomes)
-    client = _client(config.delivery_timeout_seconds)
+    client = _client(config.delivery_timeout_seconds, EgressPolicy.from_settings(settings))
     with ThreadPoolExecutor(max_workers=max(1, config.concurrency)) as pool:
         futures = [
             pool.submit(_deliver_one, engine, settings, renderer, client, claim) for claim in claims

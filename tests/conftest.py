@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,21 +50,44 @@ def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def migrated_database(request: pytest.FixtureRequest) -> None:
+    """Migrate the operational database of a test that has a data root or a PostgreSQL
+    database, as the stack's start (``podclip migrate``) would: an engine never migrates."""
+    names = request.fixturenames
+    if "data_root" not in names and "database_url" not in names:
+        return
+    from podclip.core.settings import get_settings
+    from podclip.store.migrate import migrate
+
+    if "data_root" in names:
+        request.getfixturevalue("data_root")
+    url = request.getfixturevalue("database_url") if "database_url" in names else None
+    if url is None:
+        if "data_root" not in names:
+            return  # SQLite at a path of the test's own choosing: the test migrates it
+        settings = get_settings()
+        settings.root.mkdir(parents=True, exist_ok=True)
+        url = settings.resolved_database_url
+    migrate(url)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that asks for ``database_url`` on SQLite and on PostgreSQL."""
+    """Run tests that ask for ``database_url`` or ``api_database`` on SQLite, and also on
+    PostgreSQL where the database matters: modules marked ``both_databases`` (the store tests
+    and one e2e smoke per route family)."""
     from tests.support import postgres
 
+    both = metafunc.definition.get_closest_marker("both_databases") is not None
     for name, scope in (("database_url", "function"), ("api_database", "session")):
         if name not in metafunc.fixturenames:
             continue
-        reason = None if postgres.required() else postgres.unavailable_reason()
-        pg_marks = [pytest.mark.skip(reason=reason)] if reason else []
-        metafunc.parametrize(
-            name,
-            ["sqlite", pytest.param("postgres", marks=pg_marks)],
-            indirect=True,
-            scope=scope,  # type: ignore[arg-type]
-        )
+        params: list[Any] = ["sqlite"]
+        if both:
+            reason = None if postgres.required() else postgres.unavailable_reason()
+            pg_marks = [pytest.mark.skip(reason=reason)] if reason else []
+            params.append(pytest.param("postgres", marks=pg_marks))
+        metafunc.parametrize(name, params, indirect=True, scope=scope)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 Authentication runs in this order, each step answering with the documented code:
 ``missing_authorization`` → ``invalid_api_key_format`` (not ``Bearer clk_live_…``/``clk_test_…``)
 → ``invalid_api_key`` (unknown, or the prefix disagrees with the key's stored environment) →
-``api_key_revoked`` → the rate limit of the key's bucket (``too_many_requests``; writes are
-POST/PUT/PATCH/DELETE, everything else reads) → the route's scope (403 ``insufficient_scope``).
+``api_key_revoked`` → the rate limit of the key's bucket (``too_many_requests``; the budgets are
+the dialect's, see :func:`budget`) → the route's scope (403 ``insufficient_scope``).
 The rate-limit headers are attached to every response from then on, errors included.
 
 Authentication runs on the event loop, not in the thread pool: its two statements take well
@@ -23,13 +23,17 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from podclip.api.base_url import request_base_url
 from podclip.api.errors import AUTHENTICATION, RATE_LIMIT, ApiError
-from podclip.api.media import MediaLinks
 from podclip.api.middleware import EXTRA_HEADERS
-from podclip.api.views import OutputCache
-from podclip.core.settings import Settings
+from podclip.core.dialects import KLIPIT, Dialect, dialect_for_path
+from podclip.core.filemodes import restrict_files
+from podclip.core.settings import ApiSettings, Settings
 from podclip.store import api_keys, ops, ratelimit
 from podclip.store.api_keys import ApiKey
+from podclip.store.job_view import OutputCache
+from podclip.store.links import MediaLinks
+from podclip.store.migrate import migrate
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -49,12 +53,22 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+def open_stores(settings: Settings) -> Stores:
+    """Migrate the operational database (the API's start is a stack start), then open it.
+
+    The umask is set first (:func:`restrict_files`), so the database, media and exports this
+    process writes are private to the server's user (0600 files, 0700 folders by default).
+    """
+    url = settings.resolved_database_url
+    restrict_files(settings)
+    migrate(url, settings=settings)
+    return Stores(ops.engine_for(url), ops.write_engine_for(url))
+
+
 async def get_stores(request: Request) -> Stores:
     stores: Stores | None = getattr(request.app.state, "stores", None)
     if stores is None:
-        settings: Settings = request.app.state.settings
-        url = settings.resolved_database_url
-        stores = Stores(ops.engine_for(url), ops.write_engine_for(url))
+        stores = open_stores(request.app.state.settings)
         request.app.state.stores = stores
     return stores
 
@@ -88,6 +102,44 @@ def _lookup(known: dict[str, ApiKey], engine: Engine, secret: str) -> ApiKey | N
     return key
 
 
+@dataclass(frozen=True)
+class Budget:
+    """One rate-limit bucket: its name in the database, its limit, and what it counts."""
+
+    bucket: str
+    limit: int
+    what: str
+
+
+def budget(limits: ApiSettings, dialect: Dialect, method: str, route: str | None) -> Budget:
+    """The bucket a request counts against.
+
+    ``/v1`` (Clypt): writes (POST/PUT/PATCH/DELETE) and reads. ``/api/v1`` (Klipit): job
+    submissions, clip reads (``GET .../clips``), status polls (every other GET), other writes.
+    ``route`` is the matched path template, None for a path no route serves.
+    """
+    write = method.upper() in WRITE_METHODS
+    if dialect != KLIPIT:
+        if write:
+            return Budget("write", limits.rate_limit_writes, "writes")
+        return Budget("read", limits.rate_limit_reads, "reads")
+    path = route or ""
+    if write and path.endswith("/jobs"):
+        return Budget("klipit_submit", limits.klipit_rate_limit_submissions, "job submissions")
+    if write:
+        return Budget("klipit_write", limits.klipit_rate_limit_writes, "writes")
+    if path.endswith("/clips"):
+        return Budget("klipit_clips", limits.klipit_rate_limit_clip_reads, "clip reads")
+    return Budget("klipit_status", limits.klipit_rate_limit_status_polls, "status polls")
+
+
+def _route_path(request: Request) -> str | None:
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    # The fallback route (api.routes.fallback) serves paths no real route does.
+    return None if path is None or path.endswith("{rest:path}") else str(path)
+
+
 async def authenticate(request: Request, settings: SettingsDep, stores: StoresDep) -> ApiKey:
     """The request's API key after the checks in the module docstring (scope excepted)."""
     header = request.headers.get("authorization")
@@ -112,12 +164,14 @@ async def authenticate(request: Request, settings: SettingsDep, stores: StoresDe
     if key.revoked:
         raise _auth_error(401, "api_key_revoked", "The API key was revoked.")
     limits = settings.api
-    write = request.method.upper() in WRITE_METHODS
+    chosen = budget(
+        limits, dialect_for_path(request.url.path), request.method, _route_path(request)
+    )
     decision = ratelimit.hit(
         stores.write_engine,
         api_key_id=key.id,
-        bucket="write" if write else "read",
-        limit=limits.rate_limit_writes if write else limits.rate_limit_reads,
+        bucket=chosen.bucket,
+        limit=chosen.limit,
         window_seconds=limits.rate_limit_window_seconds,
     )
     if decision.revoked or decision.missing:
@@ -129,7 +183,7 @@ async def authenticate(request: Request, settings: SettingsDep, stores: StoresDe
         raise ApiError(
             429,
             "too_many_requests",
-            f"Rate limit of {decision.limit} {'writes' if write else 'reads'} per "
+            f"Rate limit of {decision.limit} {chosen.what} per "
             f"{limits.rate_limit_window_seconds:g} s reached; retry in {decision.retry_after} s.",
             type=RATE_LIMIT,
             headers={"Retry-After": str(decision.retry_after)},
@@ -163,11 +217,18 @@ AccountRead = Annotated[ApiKey, Depends(require("account:read"))]
 
 
 async def get_links(request: Request) -> MediaLinks:
+    """The app's link signer, with links under this request's base (see :mod:`api.base_url`)."""
+    settings: Settings = request.app.state.settings
     links: MediaLinks | None = getattr(request.app.state, "links", None)
     if links is None:
-        links = MediaLinks(request.app.state.settings)
+        links = MediaLinks(settings)
         request.app.state.links = links
-    return links
+    return links.for_base(request_base_url(request, settings))
+
+
+async def get_dialect(request: Request) -> Dialect:
+    """The dialect of the request's prefix: Klipit under ``/api/v1``, else Clypt."""
+    return dialect_for_path(request.url.path)
 
 
 async def get_cache(request: Request) -> OutputCache:
@@ -177,3 +238,4 @@ async def get_cache(request: Request) -> OutputCache:
 
 LinksDep = Annotated[MediaLinks, Depends(get_links)]
 CacheDep = Annotated[OutputCache, Depends(get_cache)]
+DialectDep = Annotated[Dialect, Depends(get_dialect)]

@@ -1,8 +1,9 @@
 """podclip's job API: FastAPI over ``store/``; it never runs a pipeline stage itself.
 
-Run it with ``podclip api`` or ``uvicorn api.main:app --workers 2`` (``api.main:create_app
---factory`` builds a fresh app). Every route is served under ``/v1`` and ``/api/v1`` so clients
-of either reference document only change their base URL; the OpenAPI document lists ``/v1``.
+Run it with ``podclip api`` or ``uvicorn podclip.api.main:app --workers 2 --no-proxy-headers``
+(``podclip.api.main:create_app --factory`` builds a fresh app). Every route is served under
+``/v1``, which speaks Clypt, and ``/api/v1``, which speaks Klipit (statuses, rate-limit budgets,
+webhook formats: :mod:`podclip.core.dialects`); the OpenAPI document lists ``/v1``.
 """
 
 from __future__ import annotations
@@ -16,15 +17,27 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from podclip.api import errors
-from podclip.api.deps import Stores
-from podclip.api.media import MediaLinks
+from podclip.api.deps import open_stores
+from podclip.api.limits import BodyLimitMiddleware
 from podclip.api.middleware import RequestContextMiddleware
-from podclip.api.routes import account, exports, feeds, jobs, media, share, webhooks
+from podclip.api.routes import (
+    account,
+    clips,
+    exports,
+    fallback,
+    feeds,
+    jobs,
+    media,
+    share,
+    share_links,
+    webhooks,
+)
 from podclip.api.schemas import Health
 from podclip.api.serving import enable_tcp_nodelay_on_listeners
-from podclip.api.views import OutputCache
+from podclip.api.studio import routes as studio_routes
 from podclip.core.settings import Settings, get_settings
-from podclip.store import ops
+from podclip.store.job_view import OutputCache
+from podclip.store.links import MediaLinks
 
 PREFIXES = ("/v1", "/api/v1")
 DESCRIPTION = """Submit long episodes, poll their jobs, read ranked clips, export them.
@@ -44,8 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Migrate (under a file lock: two workers start at once) and create the signing
         # secret before the first request, not during it.
         enable_tcp_nodelay_on_listeners()
-        url = settings.resolved_database_url
-        app.state.stores = Stores(ops.engine_for(url), ops.write_engine_for(url))
+        app.state.stores = open_stores(settings)
         app.state.links = MediaLinks(settings)
         # Everything imported so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise show up as latency spikes.
@@ -64,12 +76,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.output_cache = OutputCache(settings.api.output_cache_jobs)
     app.state.known_keys = {}
     errors.install(app)
+    # Limits run inside the request context (their answers carry X-Request-Id) and before
+    # routing, so before any body is parsed or any key is looked up.
+    app.add_middleware(BodyLimitMiddleware, settings=settings.api)
     app.add_middleware(RequestContextMiddleware)
     for prefix in PREFIXES:
-        for module in (jobs, exports, account, feeds, media, webhooks):
+        for module in (jobs, exports, account, feeds, media, webhooks, share_links, clips):
             app.include_router(module.router, prefix=prefix, include_in_schema=prefix == "/v1")
+    # Last: authenticated 404/405 answers for what no route above serves.
+    for prefix in PREFIXES:
+        app.include_router(fallback.router, prefix=prefix)
     # Guest pages are public web pages, not API resources: served at the root, /share/{token}.
     app.include_router(share.router)
+    # The producer studio's pages (issue 18), at /studio.
+    app.include_router(studio_routes.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
     def healthz() -> dict[str, str]:

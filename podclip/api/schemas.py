@@ -8,13 +8,19 @@ Clips carry every field either document names (``hook`` and ``hook_suggestion``;
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
-Status = Literal[
-    "queued", "downloading", "transcribing", "clipping", "rendering", "complete", "failed"
+from podclip.core.dialects import CLYPT, STATUSES
+
+# A job's status in the words of the dialect that answers (podclip.core.dialects): /v1 (Clypt)
+# says queued, processing, complete, failed; /api/v1 (Klipit) queued, transcribing, clipping,
+# complete, failed. The OpenAPI document describes /v1, so it lists Clypt's four.
+Status = Annotated[
+    Literal["queued", "processing", "transcribing", "clipping", "complete", "failed"],
+    WithJsonSchema({"type": "string", "enum": list(STATUSES[CLYPT])}),
 ]
 SourceType = Literal["video_url", "audio_url", "rss_feed_url", "youtube_url"]
 
@@ -78,6 +84,12 @@ class SubmitOptions(BaseModel):
         "in the opening minute, or the voice that talks most overall.",
     )
     host_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
+    language: str | SkipJsonSchema[None] = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}$",
+        description="Spoken language (ISO 639-1, e.g. es). Omitted: detected by a multilingual "
+        "model; an English-only model fails unsupported_language on other languages.",
+    )
 
 
 class SubmitJob(BaseModel):
@@ -261,6 +273,9 @@ class Account(BaseModel):
     object: Literal["account"] = "account"
     id: str
     name: str
+    display_name: str | None = None
+    email: str | None = None
+    created_at: datetime | None = None
     environment: Literal["live", "test"]
     livemode: bool
     api_key: ApiKeyInfo

@@ -1,92 +1,41 @@
-"""Guest share pages: unguessable public URLs, which clips are the guest's, and the HTML itself.
+"""Guest share pages: which clips are the guest's, and the HTML itself.
 
-A share token is ``<job id>.<mac>``: the MAC is HMAC-SHA256 over ``share:v1:<job id>`` with a
-key derived from the API signing secret, cut to 32 base64url characters (192 bits). Nothing is
-stored: any API worker can make and check a token, a token never names another job, and
-rotating ``api.signing_secret`` (or bumping ``SHARE_VERSION``) revokes every page at once. The
-media links inside a page are ordinary signed, expiring media links made when it is served.
+The page's token and URL are made in :mod:`podclip.store.share_links` (the job view links it).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from podclip.api.media import MediaLinks
-from podclip.core.settings import Settings
-from podclip.store.clips import outputs_for_job
-from podclip.store.ops import Job
+from podclip.store.job_record import Job
+from podclip.store.share_links import (
+    SHARE_ROUTE,
+    job_id_for,
+    job_outputs,
+    parse_token,
+    share_token,
+    share_url,
+    trailer_view,
+)
 
-SHARE_VERSION = "v1"
-SHARE_ROUTE = "/share"
-MAC_CHARS = 32
+__all__ = [
+    "SHARE_ROUTE",
+    "guest_clips",
+    "guest_name",
+    "job_id_for",
+    "job_outputs",
+    "not_found_page",
+    "parse_token",
+    "render_page",
+    "share_token",
+    "share_url",
+    "trailer_view",
+]
+
 GUEST_SHARE_MIN = 0.5  # a clip is the guest's when the guest speaks over half of it
-_TOKEN = re.compile(rf"^(job_[0-9a-f]{{6,40}})\.([A-Za-z0-9_-]{{{MAC_CHARS}}})$")
-_OUTPUTS_CACHE = 256
-_outputs: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
-_outputs_lock = threading.Lock()
-
-
-def _mac(secret: bytes, job_id: str) -> str:
-    key = hmac.new(secret, b"podclip-share-page", hashlib.sha256).digest()
-    mac = hmac.new(key, f"share:{SHARE_VERSION}:{job_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()[:MAC_CHARS]
-
-
-def share_token(secret: bytes, job_id: str) -> str:
-    """The public token of ``job_id``'s guest page."""
-    return f"{job_id}.{_mac(secret, job_id)}"
-
-
-def job_id_for(secret: bytes, token: str) -> str | None:
-    """The job a genuine token names, else None (constant-time MAC check)."""
-    match = _TOKEN.match(token)
-    if match is None:
-        return None
-    job_id, mac = match.groups()
-    return job_id if hmac.compare_digest(mac, _mac(secret, job_id)) else None
-
-
-def share_url(links: MediaLinks, job_id: str) -> str:
-    """The guest page's absolute URL."""
-    return f"{links.base}{SHARE_ROUTE}/{share_token(links.secret, job_id)}"
-
-
-def job_outputs(settings: Settings, job: Job) -> dict[str, dict[str, Any]]:
-    """The job's per-episode outputs by kind; a complete job's are read once per process."""
-    if job.status != "complete":
-        return outputs_for_job(settings, job.id)
-    with _outputs_lock:
-        found = _outputs.get(job.id)
-    if found is not None:
-        return found
-    found = outputs_for_job(settings, job.id)
-    with _outputs_lock:
-        _outputs[job.id] = found
-        while len(_outputs) > _OUTPUTS_CACHE:
-            _outputs.popitem(last=False)
-    return found
-
-
-def trailer_view(
-    links: MediaLinks, job: Job, outputs: dict[str, dict[str, Any]]
-) -> dict[str, Any] | None:
-    """``{url, duration_seconds}`` of the job's trailer output, or None when it has none."""
-    trailer = outputs.get("trailer")
-    if not trailer or not trailer.get("media_path"):
-        return None
-    url = links.url(
-        str(trailer["media_path"]), expires_at=links.expiry(), filename=f"{job.id}-trailer.mp4"
-    )
-    return {"url": url, "duration_seconds": round(float(trailer["duration_seconds"] or 0), 3)}
 
 
 def guest_name(job: Job, outputs: dict[str, dict[str, Any]]) -> str | None:

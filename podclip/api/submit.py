@@ -11,6 +11,7 @@ so their URLs are checked for shape only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -148,8 +149,19 @@ def parse_options(value: Any, settings: Settings) -> dict[str, Any]:
     platforms = parse_platforms(value.get("platforms"), "options.platforms")
     if platforms is not None:
         options["platforms"] = platforms
+    language = value.get("language")
+    if language is not None:
+        if not isinstance(language, str) or not LANGUAGE_CODE.fullmatch(language.lower()):
+            raise _invalid(
+                "options.language", "options.language must be a language code such as en or es."
+            )
+        options["language"] = language.lower()
     options.update(_speaker_hints(value, settings))
     return options
+
+
+# ISO 639-1 (two letters) or 639-3 (three) as Whisper names languages.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 HOST_RULES = ("first", "opening", "most")

@@ -5,7 +5,9 @@ starting over: one track of clips, best first, back to back, each one referencin
 source file with the clip's span as its source range and a marker carrying its moment type and
 score. Times are snapped to whole frames of the source's rate (25 fps for audio-only sources).
 The OTIO file is written with ``opentimelineio`` itself; EDL and FCPXML are plain text written
-here, so no adapter plug-in is needed at run time.
+here, so no adapter plug-in is needed at run time. The source is referenced by a relative name
+(``My Episode.mp4``, the name the user knew it by), never by a server path: editors relink a
+relative reference to the file beside the timeline, and the server's folders stay private.
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ class TimelineClip:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """The source media the clips cut from: where it is, what it was called, its stream facts."""
+    """The source media the clips cut from: how to find it, its name, its stream facts."""
 
     url: str
+    """A relative reference (the file's name) or a public URL; never a server path."""
     name: str
     duration_seconds: float
     rate: Fraction = AUDIO_ONLY_RATE

@@ -5,6 +5,7 @@ The body is parsed as it arrives (Starlette's multipart parser spools file parts
 passes ``settings.api.max_upload_bytes`` (plus room for the form's own fields), and a
 ``Content-Length`` that is already too large is refused before reading anything. The file is then
 copied into the media store as ``uploads/<sha256><ext>`` and the job's source is that local path.
+A sandbox (test) key's upload is only hashed (:func:`hash_upload`): sandbox keys never keep files.
 """
 
 from __future__ import annotations
@@ -115,6 +116,24 @@ def store_upload(upload: UploadFile, settings: Settings) -> StoredUpload:
         return StoredUpload(filename, sha, size, key, str(local) if local else store.url_for(key))
     finally:
         scratch.unlink(missing_ok=True)
+
+
+def hash_upload(upload: UploadFile, settings: Settings) -> StoredUpload:
+    """Hash a sandbox upload without keeping it: nothing is written to the media store, and the
+    spooled copy goes when the request ends (:func:`discard`). Sandbox jobs never read it."""
+    filename = PurePosixPath(upload.filename or "upload").name[:200] or "upload"
+    digest = hashlib.sha256()
+    size = 0
+    source: IO[bytes] = upload.file
+    source.seek(0)
+    while chunk := source.read(CHUNK):
+        size += len(chunk)
+        if size > settings.api.max_upload_bytes:
+            raise _too_large(settings.api.max_upload_bytes)
+        digest.update(chunk)
+    if size == 0:
+        raise ApiError(400, "invalid_parameter", "The uploaded file is empty.", param="file")
+    return StoredUpload(filename, digest.hexdigest(), size, key="", local_path="")
 
 
 def discard(upload: UploadFile) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -11,6 +12,9 @@ from rich.table import Table
 
 from podclip.core.runtime import prepare_environment
 from podclip.core.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 console = Console()
 err_console = Console(stderr=True)
@@ -30,13 +34,40 @@ class ClipLine:
 
 
 def local_settings() -> Settings:
-    """The process settings, with the environment prepared and the lake's tables in place."""
+    """The process settings, with the environment prepared and both stores migrated."""
     settings = get_settings()
     prepare_environment(settings)
-    from podclip.store import lake
-
-    lake.ensure_schema(settings)
+    migrate_stores(settings)
     return settings
+
+
+def restrict_files(settings: Settings) -> None:
+    """The umask and data root of ``settings.files`` (0600 files, 0700 folders by default)."""
+    from podclip.core.filemodes import restrict_files as restrict
+
+    restrict(settings)
+
+
+def migrate_stores(settings: Settings) -> list[int]:
+    """Migrate the operational database and the lake (the stack's start and ``podclip migrate``);
+    return the operational versions applied."""
+    from podclip.store import lake
+    from podclip.store.migrate import migrate
+
+    restrict_files(settings)
+    applied = migrate(settings.resolved_database_url, settings=settings)
+    lake.ensure_schema(settings)
+    return applied
+
+
+def open_database(settings: Settings) -> Engine:
+    """The operational database of an admin command, migrated first (a fresh install works)."""
+    from podclip.store import ops
+    from podclip.store.migrate import migrate
+
+    restrict_files(settings)
+    migrate(settings.resolved_database_url, settings=settings)
+    return ops.engine_for(settings.resolved_database_url)
 
 
 def print_clips(lines: Iterable[ClipLine]) -> None:

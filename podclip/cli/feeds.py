@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import Engine
 
-from podclip.cli.common import console, err_console
+from podclip.cli.common import console, err_console, open_database
 from podclip.core.errors import PodclipError
 from podclip.core.runtime import prepare_environment
 from podclip.core.settings import get_settings
@@ -115,11 +115,9 @@ def poll(
 
 
 def _engine() -> Engine:
-    from podclip.store import ops
-
     settings = get_settings()
     prepare_environment(settings)
-    return ops.engine_for(settings.resolved_database_url)
+    return open_database(settings)
 
 
 def _when(value: datetime | None) -> str:

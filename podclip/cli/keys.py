@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from podclip.cli.common import console, err_console
+from podclip.cli.common import console, err_console, open_database
 from podclip.core.errors import PodclipError
 from podclip.core.settings import get_settings
 
@@ -33,11 +33,7 @@ class Environment(StrEnum):
 
 
 def _engine() -> Engine:
-    from podclip.store import ops
-
-    settings = get_settings()
-    settings.root.mkdir(parents=True, exist_ok=True)
-    return ops.engine_for(settings.resolved_database_url)
+    return open_database(get_settings())
 
 
 @keys_app.command("create")
@@ -55,20 +51,28 @@ def create(
         ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="A label for the key.")] = None,
+    account: Annotated[
+        str,
+        typer.Option(
+            "--account", help="The account (name) that owns the key and everything made with it."
+        ),
+    ] = "default",
 ) -> None:
     """Create a key and print it once (the last line of output is the key alone)."""
-    from podclip.store import api_keys
+    from podclip.store import accounts, api_keys
 
+    engine = _engine()
     try:
+        owner = accounts.account_by_name(engine, account)
         key, plaintext = api_keys.create_key(
-            _engine(), environment=env.value, scopes=scopes, name=name
+            engine, environment=env.value, scopes=scopes, name=name, account_id=owner.id
         )
     except PodclipError as exc:
         err_console.print(f"[red]error:[/] {exc.message}")
         raise typer.Exit(code=2) from None
     console.print(
         f"created {key.environment} key [bold]{key.id}[/] ({key.name or 'unnamed'}) "
-        f"with scopes {', '.join(key.scopes)}"
+        f"of account {owner.name} with scopes {', '.join(key.scopes)}"
     )
     console.print("store it now: it is shown only once")
     # Plain print: no wrapping or markup, so the key is exactly the last line.
@@ -89,6 +93,7 @@ def list_command(
                 "id": k.id,
                 "name": k.name,
                 "environment": k.environment,
+                "account_id": k.account_id,
                 "prefix": k.prefix,
                 "scopes": list(k.scopes),
                 "created_at": k.created_at.isoformat(),

@@ -15,19 +15,31 @@ from rich.table import Table
 
 from podclip.cli import remote as remote_cli
 from podclip.cli import scale as scale_cli
+from podclip.cli import studio as studio_cli
+from podclip.cli.accounts import accounts_app
 from podclip.cli.analytics import report_command, write_csv
-from podclip.cli.common import ClipLine, console, err_console, local_settings, print_clips
+from podclip.cli.common import (
+    ClipLine,
+    console,
+    err_console,
+    local_settings,
+    migrate_stores,
+    print_clips,
+)
 from podclip.cli.feeds import app as feeds_app
 from podclip.cli.keys import keys_app
 from podclip.core.errors import PodclipError
+from podclip.core.runtime import prepare_environment
 from podclip.core.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(keys_app, name="keys")
+app.add_typer(accounts_app, name="accounts")
 app.command("report")(report_command)
 remote_cli.register(app)
 scale_cli.register(app)
+studio_cli.register(app)
 
 STAGES = ("queued", "downloading", "transcribing", "clipping", "rendering", "complete")
 
@@ -48,18 +60,37 @@ def run(
     source: Annotated[str, typer.Argument(help="A local file, a media URL or a page URL.")],
     show: Annotated[str | None, typer.Option(help="Show name for titles.")] = None,
     clips: Annotated[int | None, typer.Option(help="How many clips (4-9).")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Spoken language (en, es, de...); default: detected (multilingual model)."
+        ),
+    ] = None,
 ) -> None:
     """Process SOURCE now, in this process, and print the ranked clips."""
-    _run_source(source, show_name=show, clip_count=clips)
+    _run_source(source, show_name=show, clip_count=clips, language=language)
 
 
 @app.command()
 def serve() -> None:
-    """Serve process-episode, drain-queue (every few seconds) and poll-feeds from this process."""
+    """Serve process-episode and poll-feeds, the job dispatcher and webhook delivery."""
     settings = local_settings()
+    scale_cli.use_data_root_prefect_home(settings)
     from podclip.deployments.definitions import serve as serve_deployments
 
     serve_deployments(settings)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the operational database and the lake to the newest schema (safe to repeat)."""
+    from podclip.store.migrate import head
+
+    settings = get_settings()
+    prepare_environment(settings)
+    applied = migrate_stores(settings)
+    done = ", ".join(str(v) for v in applied) if applied else "none (already up to date)"
+    console.print(f"Operational database at migration {head()}; applied now: {done}.")
 
 
 @app.command("clips")
@@ -121,20 +152,40 @@ def sql(
     console.print(table)
 
 
-@app.command("api")
+API_HELP = (
+    "Serve the job API (uvicorn, podclip.api.main:app) on loopback by default. "
+    "/v1 speaks the Clypt API, /api/v1 the Klipit API (statuses, rate limits, webhooks).\n\n"
+    "Links in responses (clip media, exports, share pages) use, in order: "
+    "PODCLIP_PUBLIC_BASE_URL when set (e.g. https://clips.example.com); "
+    "else the request's own scheme, host and port, with X-Forwarded-Proto and "
+    "X-Forwarded-Host believed only from the proxies in PODCLIP_API__TRUSTED_PROXIES "
+    "(a JSON list of IPs or CIDRs, e.g. '[\"127.0.0.1\"]'); "
+    "links made outside a request (webhooks, feeds) use http://HOST:PORT of this command."
+)
+
+
+@app.command("api", help=API_HELP)
 def api_command(
     host: Annotated[str | None, typer.Option(help="Bind address (settings.api.host).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (settings.api.port).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
 ) -> None:
-    """Serve the job API (uvicorn, api.main:app) on loopback by default."""
+    """Serve the job API; see ``API_HELP``."""
+    import os
+
     import uvicorn
 
-    from podclip.store import ops
+    from podclip.store.migrate import migrate
 
     settings = get_settings()
     settings.root.mkdir(parents=True, exist_ok=True)
-    ops.engine_for(settings.resolved_database_url)  # migrate once, before the workers start
+    migrate(settings.resolved_database_url)  # once, before the workers start
+    # The workers read their settings from the environment: links made outside a request
+    # (webhook bodies) must name the address actually served.
+    if host:
+        os.environ["PODCLIP_API__HOST"] = host
+    if port:
+        os.environ["PODCLIP_API__PORT"] = str(port)
     uvicorn.run(
         "podclip.api.main:app",
         host=host or settings.api.host,
@@ -150,6 +201,7 @@ def _run_source(
     show_name: str | None = None,
     title: str | None = None,
     clip_count: int | None = None,
+    language: str | None = None,
 ) -> None:
     settings = local_settings()
     from podclip.core.sources import source_for
@@ -159,7 +211,9 @@ def _run_source(
     if source_type == "file" and not Path(url).is_file():
         _fail(f"No such file: {source}")
     engine = ops.engine_for(settings.resolved_database_url)
-    options = {"clip_count": clip_count} if clip_count else {}
+    options: dict[str, object] = {"clip_count": clip_count} if clip_count else {}
+    if language:
+        options["language"] = language.lower()
     job = ops.create_job(
         engine,
         source_type=source_type,

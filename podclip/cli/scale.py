@@ -1,17 +1,22 @@
-"""``podclip worker``: a Prefect process worker for podclip's work pool, on any machine.
+"""``podclip worker`` and ``podclip dispatcher``: many machines around one Prefect server.
 
-It is ``prefect worker start --pool <PODCLIP_QUEUE__WORK_POOL> --type process`` with the
+``podclip worker`` is a Prefect process worker for podclip's work pool, on any machine:
+``prefect worker start --pool <PODCLIP_QUEUE__WORK_POOL> --type process`` with the
 environment prepared first (results path, offline models, the code folder that
 ``deployments/prefect.yaml`` pulls from) and the global concurrency limits on transcription
 and rendering made to match this machine's settings. Every worker needs the same shared
 ``PODCLIP_DATABASE_URL``, lake catalog, lake data URL and media URL, and ``PREFECT_API_URL``.
+``podclip dispatcher`` runs the loops that ``podclip serve`` runs beside its runner: a flow run
+per queued job at once, the safety sweep, webhook delivery.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +24,7 @@ import typer
 
 from podclip.cli.common import err_console
 from podclip.core.runtime import prepare_environment
-from podclip.core.settings import get_settings
+from podclip.core.settings import Settings, get_settings
 
 
 def worker(
@@ -68,6 +73,44 @@ def worker(
     os.execv(prefect, command)
 
 
+def dispatcher() -> None:
+    """Start a flow run for each queued job at once, requeue lost jobs, deliver webhooks.
+
+    For a work pool (many machines): run one or more beside the workers; every one needs the
+    shared PODCLIP_DATABASE_URL and PREFECT_API_URL. `podclip serve` runs the same loops itself.
+    """
+    settings = get_settings()
+    prepare_environment(settings)
+    use_data_root_prefect_home(settings)
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        err_console.print(
+            "[red]PREFECT_API_URL is not set:[/red] a dispatcher starts runs on the Prefect "
+            "server that every worker shares (e.g. http://prefect.internal:4200/api)."
+        )
+        raise typer.Exit(2)
+    from podclip.deployments.loops import BackgroundLoops
+
+    loops = BackgroundLoops(settings)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    loops.start()
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        loops.stop()
+
+
+def use_data_root_prefect_home(settings: Settings) -> None:
+    """Keep Prefect's home (profiles, and its SQLite database when no server URL is set) under
+    the data root, not in ``~/.prefect`` shared by every stack; call before importing Prefect."""
+    os.environ.setdefault("PREFECT_HOME", str(settings.root / "prefect"))
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``podclip worker`` to the ``podclip`` app."""
+    """Add ``podclip worker`` and ``podclip dispatcher`` to the ``podclip`` app."""
     app.command("worker")(worker)
+    app.command("dispatcher")(dispatcher)

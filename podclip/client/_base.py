@@ -245,3 +245,43 @@ def error_from_body(response: httpx.Response, message: str) -> APIError:
         request_id=response.headers.get("x-request-id"),
         headers=dict(response.headers),
     )
+
+
+def review_spec(clip_id: str, action: str, reason: str | None) -> RequestSpec:
+    """``POST /clips/{id}/review``: ``approve`` or ``reject`` with an optional reason."""
+    if action not in ("approve", "reject"):
+        raise ValueError("action must be 'approve' or 'reject'")
+    body: dict[str, Any] = {"action": action}
+    if reason is not None:
+        body["reason"] = reason
+    return RequestSpec("POST", f"/clips/{job_path(clip_id)}/review", json=body)
+
+
+def update_clip_spec(
+    clip_id: str,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    caption_fixes: Sequence[dict[str, Any]] | None = None,
+    caption_style: str | None = None,
+    preset: str | None = None,
+    platforms: Sequence[str] | None = None,
+) -> RequestSpec:
+    """``PATCH /clips/{id}`` with only the fields given."""
+    given = {
+        "start": start,
+        "end": end,
+        "caption_fixes": None if caption_fixes is None else list(caption_fixes),
+        "caption_style": caption_style,
+        "preset": preset,
+        "platforms": None if platforms is None else list(platforms),
+    }
+    body = {k: v for k, v in given.items() if v is not None}
+    if not body:
+        raise ValueError("update_clip needs at least one change")
+    return RequestSpec("PATCH", f"/clips/{job_path(clip_id)}", json=body)
+
+
+def create_clip_spec(job_id: str, start: float, end: float) -> RequestSpec:
+    """``POST /jobs/{id}/clips``: a clip from ``start``..``end`` seconds."""
+    return RequestSpec("POST", f"/jobs/{job_path(job_id)}/clips", json={"start": start, "end": end})

@@ -15,7 +15,7 @@ from podclip.client import _base
 from podclip.client._base import ExportFormat, ProgressFn, RequestSpec, SourceType
 from podclip.client.backoff import Backoff
 from podclip.client.errors import APIConnectionError, JobFailed, RateLimitError, WaitTimeout
-from podclip.client.models import Account, ClipList, Export, Job, JobList
+from podclip.client.models import Account, ClipList, Export, Job, JobList, ReviewedClip
 
 
 class PodclipClient:
@@ -224,6 +224,44 @@ class PodclipClient:
         finally:
             partial.unlink(missing_ok=True)
         return target
+
+    def review_clip(self, clip_id: str, action: str, *, reason: str | None = None) -> ReviewedClip:
+        """Approve or reject a clip (``action``: approve, reject), with an optional reason."""
+        spec = _base.review_spec(clip_id, action, reason)
+        return ReviewedClip.model_validate(self._json(spec))
+
+    def update_clip(
+        self,
+        clip_id: str,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        caption_fixes: Sequence[dict[str, Any]] | None = None,
+        caption_style: str | None = None,
+        preset: str | None = None,
+        platforms: Sequence[str] | None = None,
+    ) -> ReviewedClip:
+        """Trim (seconds, snapped to words), fix caption words ``[{index|time, from, to}]``
+        or change the look; ``rerender`` makes the files."""
+        spec = _base.update_clip_spec(
+            clip_id,
+            start=start,
+            end=end,
+            caption_fixes=caption_fixes,
+            caption_style=caption_style,
+            preset=preset,
+            platforms=platforms,
+        )
+        return ReviewedClip.model_validate(self._json(spec))
+
+    def create_clip(self, job_id: str, start: float, end: float) -> ReviewedClip:
+        """A new clip of the job from ``start``..``end`` seconds (snapped to words)."""
+        spec = _base.create_clip_spec(job_id, start, end)
+        return ReviewedClip.model_validate(self._json(spec))
+
+    def rerender(self, job_id: str) -> dict[str, Any]:
+        """Queue a re-render of the job's changed clips."""
+        return self._json(RequestSpec("POST", f"/jobs/{_base.job_path(job_id)}/rerender"))
 
     def account(self) -> Account:
         """The key's account: environment, usage."""

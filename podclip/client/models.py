@@ -12,8 +12,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 TERMINAL_STATUSES = frozenset({"complete", "failed"})
-# The order a live job walks; sandbox jobs skip downloading and rendering.
-STATUS_ORDER = ("queued", "downloading", "transcribing", "clipping", "rendering", "complete")
+# The order a job walks as ``/v1`` (the client's default base, the Clypt dialect) words it;
+# under ``/api/v1`` (Klipit) the statuses are queued, transcribing, clipping, complete, failed.
+STATUS_ORDER = ("queued", "processing", "complete")
 
 
 class _Model(BaseModel):
@@ -156,3 +157,21 @@ class Account(_Model):
     livemode: bool
     minutes_used: float = 0.0
     jobs_total: int = 0
+
+
+class ReviewedClip(_Model):
+    """A clip with a producer's edits (review API): span in seconds, verdict, render state."""
+
+    id: str
+    job_id: str
+    start: float | None = None
+    end: float | None = None
+    duration: float | None = None
+    moment_type: str | None = None
+    shareability_score: float | None = None
+    review_status: str = "unreviewed"
+    """unreviewed, approved or rejected."""
+    render_status: str = "current"
+    """current, pending (re-render the job) or failed."""
+    manual: bool = False
+    caption_style: str | None = None

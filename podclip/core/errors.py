@@ -67,6 +67,12 @@ class DownloadInterrupted(RetryableError):
     code = "download_failed"
 
 
+class DownloadTimedOut(PermanentError):
+    """The download outlived its overall deadline (a slow or stalling source)."""
+
+    code = "download_timeout"
+
+
 class TranscriptionFailed(PermanentError):
     """The model could not transcribe the audio."""
 
@@ -89,3 +95,55 @@ class JobNotFound(PermanentError):
     """No job with that id exists."""
 
     code = "not_found"
+
+
+class WebhookNotFound(PermanentError):
+    """No webhook (or delivery) with that id in this environment."""
+
+    code = "not_found"
+
+
+class InvalidEvents(PermanentError):
+    """The events list is empty or names an event podclip does not send."""
+
+    code = "invalid_events"
+
+
+class NoJobs(PermanentError):
+    """A test event needs a job to describe."""
+
+    code = "no_jobs"
+
+
+class WebhookInactive(PermanentError):
+    """The webhook was deactivated; register it again to receive events."""
+
+    code = "webhook_inactive"
+
+
+class ModelUnavailable(PermanentError):
+    """The configured Whisper model is not on this machine and may not or cannot be fetched."""
+
+    code = "model_unavailable"
+
+
+class UnsupportedLanguage(PermanentError):
+    """The episode's language is one the configured model cannot transcribe."""
+
+    code = "unsupported_language"
+
+
+class AccountNotFound(PermanentError):
+    """No account with that id or name."""
+
+    code = "account_not_found"
+
+
+class LimitReached(PermanentError):
+    """An account owns as many of something as it may (webhooks, feeds, active jobs).
+
+    ``code`` says which: ``webhook_limit_reached``, ``feed_limit_reached`` or
+    ``too_many_active_jobs``.
+    """
+
+    code = "limit_reached"

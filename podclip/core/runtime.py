@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 
+from podclip.core.filemodes import restrict_files
 from podclip.core.settings import Settings
 
 
 def prepare_environment(settings: Settings) -> None:
     """Point Prefect's result storage at the data root and keep every model offline."""
-    settings.root.mkdir(parents=True, exist_ok=True)
+    restrict_files(settings)
     os.environ.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
     os.environ.setdefault("PREFECT_TASKS_DEFAULT_PERSIST_RESULT", "true")
     os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(settings.prefect_results_dir))

@@ -9,11 +9,13 @@ under ``./data``. Prefect's own settings live in ``prefect.toml``.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # podclip/, which holds sample/
 
@@ -31,6 +33,12 @@ class FeedSettings(BaseModel):
     """How many of the newest episodes the first poll of a new feed turns into jobs."""
     max_items_per_poll: int = Field(default=50, ge=1)
     """Flood guard: at most this many jobs per feed per poll; further new items are skipped."""
+    max_queued_jobs: int = Field(default=20, ge=0)
+    """Job budget of feeds: a poll queues jobs only while fewer than this many jobs of the
+    environment wait (new items beyond it stay unseen until a later poll)."""
+    max_items_parsed: int = Field(default=1000, ge=2)
+    """Items read from one feed document (half from its start, half from its end); the rest is
+    cut before parsing, so a 10 MB feed of tiny items costs no more than this many."""
     fetch_retries: int = Field(default=2, ge=0)
     """Extra attempts after a network error (never after a bad answer)."""
     retry_delay_seconds: float = Field(default=5.0, ge=0)
@@ -45,18 +53,47 @@ class FetchSettings(BaseModel):
     read_timeout_seconds: float = 60.0
     max_redirects: int = 5
     url_cache_hours: float = 24.0
+    deadline_seconds: float = Field(default=3600.0, gt=0)
+    """Overall deadline of one download, every request and redirect included (seconds)."""
 
 
 class TranscribeSettings(BaseModel):
-    """faster-whisper options; the defaults are the bundled CTranslate2 ``tiny.en``."""
+    """faster-whisper: which model, on which device, with which decoding options."""
 
-    model_dir: Path | None = None
-    model_id: str = "tiny.en"
-    compute_type: str = "int8"
+    model: str = "bundled"
+    """``bundled`` (the packaged CTranslate2 ``tiny.en``, offline), a faster-whisper size name
+    (``tiny.en``, ``base``, ``small``, ``distil-large-v3``, ``large-v3-turbo``...) or the path of
+    a CTranslate2 model directory."""
+    allow_download: bool = False
+    """Download a named model that is not cached yet (from the Hugging Face Hub)."""
+    download_root: Path | None = None
+    """Where named models are cached (default: the Hugging Face cache)."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """``auto`` uses CUDA when CTranslate2 sees a GPU."""
+    compute_type_cpu: str = "int8"
+    """CTranslate2 compute type on the CPU."""
+    compute_type_cuda: str = "float16"
+    """CTranslate2 compute type on a GPU."""
+    language: str | None = None
+    """Default spoken language (ISO 639-1) of jobs that give none; None: detect it with a
+    multilingual model, English with an English-only one."""
+    max_unreliable_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    """English-only model, no language given: fail ``unsupported_language`` when more than this
+    share of the decoded speech fails Whisper's own checks (mean log-probability below -1 or
+    compression ratio above 2.4), which is what non-English speech does to it."""
     beam_size: int = 1
     batch_size: int = 8
     vad_filter: bool = True
     cpu_threads: int = 0
+    """0: one thread per core."""
+    model_dir: Path | None = None
+    """Deprecated: use ``model`` with the directory's path."""
+
+    @model_validator(mode="after")
+    def _model_dir_alias(self) -> TranscribeSettings:
+        if self.model_dir is not None and self.model == "bundled":
+            self.model = str(self.model_dir)
+        return self
 
 
 class ScoringSettings(BaseModel):
@@ -118,6 +155,7 @@ class RenderSettings(BaseModel):
     letterbox: str = "blur"
     # Show artwork (audiograms) is downloaded once per URL, at most this many bytes.
     artwork_max_bytes: int = 5_000_000
+    artwork_deadline_seconds: float = 60.0
 
 
 class TrailerSettings(BaseModel):
@@ -137,7 +175,14 @@ class TrailerSettings(BaseModel):
 class QueueSettings(BaseModel):
     """How queued jobs become flow runs (seconds)."""
 
-    drain_interval_seconds: float = 5.0
+    # The dispatcher (in `podclip serve` or `podclip dispatcher`) looks for new jobs this often:
+    # one indexed SELECT per tick, in the same process, never a flow run.
+    dispatch_interval_seconds: float = 1.0
+    # The safety sweep that requeues lost jobs (dead runs, silent heartbeats, unstarted claims).
+    sweep_interval_seconds: float = 60.0
+    # How often `podclip serve`'s runner asks Prefect for runs it was not told about (operator
+    # retries, runs a separate dispatcher created); runs its own dispatcher starts go at once.
+    runner_poll_seconds: float = 30.0
     claim_batch: int = 10
     # A running flow run beats every stale_after/4 s; one silent this long is taken for dead.
     stale_after_seconds: float = 120.0
@@ -157,27 +202,56 @@ class ApiSettings(BaseModel):
     """The job API: bind address, limits, signing (seconds unless stated)."""
 
     host: str = "127.0.0.1"
+    """Bind address; also the host of links made outside a request when no public URL is set."""
     port: int = 8000
+    """Bind port; also the port of links made outside a request (webhooks, feeds)."""
     workers: int = 2
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Proxy addresses or CIDRs whose ``X-Forwarded-Proto``/``X-Forwarded-Host`` are believed
+    when links are built from a request (e.g. ``["127.0.0.1", "10.0.0.0/8"]``)."""
     rate_limit_writes: int = 60
+    """``/v1`` (Clypt): POST/DELETE requests per key per window."""
     rate_limit_reads: int = 600
+    """``/v1`` (Clypt): GET requests per key per window."""
+    klipit_rate_limit_submissions: int = 10
+    """``/api/v1`` (Klipit): ``POST /jobs`` per key per window."""
+    klipit_rate_limit_status_polls: int = 60
+    """``/api/v1`` (Klipit): GET requests other than clip reads per key per window."""
+    klipit_rate_limit_clip_reads: int = 120
+    """``/api/v1`` (Klipit): ``GET /jobs/{id}/clips`` per key per window."""
+    klipit_rate_limit_writes: int = 60
+    """``/api/v1`` (Klipit): other writes (exports, webhooks) per key per window; the document
+    names no budget for them, so Clypt's write budget is the default."""
     rate_limit_window_seconds: float = 60.0
     idempotency_ttl_hours: float = 24.0
     signing_secret: SecretStr | None = None
     export_ttl_seconds: int = 3600
     max_upload_bytes: int = 2 * 1024**3
-    sandbox_step_seconds: float = 3.0
+    sandbox_step_seconds: float = 5.0
+    """A sandbox job takes three steps (15 s by default: inside Clypt's documented 10-70 s)."""
     page_size_default: int = 20
     # Signed clip media URLs live this long (rounded up to media_ttl_round_seconds, so repeated
     # reads of a finished job return the same URLs and can be cached).
     media_ttl_seconds: int = 6 * 3600
     media_ttl_round_seconds: int = 300
     max_json_bytes: int = 1024**2
+    """Largest JSON (or other non-upload) request body; refused before it is parsed (bytes)."""
+    max_json_depth: int = 32
+    """Deepest nesting of arrays and objects accepted in a JSON body."""
+    body_idle_timeout_seconds: float = 10.0
+    """A request body that sends nothing for this long is refused (408): slow-loris bodies."""
+    json_body_timeout_seconds: float = 30.0
+    """A non-upload body must arrive whole within this time."""
     # An in-flight idempotency claim older than this is taken to belong to a dead process.
     idempotency_stale_seconds: float = 60.0
     idempotency_retry_after_seconds: int = 1
+    idempotency_wait_seconds: float = 5.0
+    """How long a request waits for an in-flight twin (same key and body) before answering 409."""
     # Finished jobs' outputs (clips, transcript) kept per API process.
     output_cache_jobs: int = 256
+    share_ttl_days: float = Field(default=30.0, gt=0)
+    """A guest share link works this long after it was issued (the job's completion, or the
+    last ``POST /v1/jobs/{id}/share``); then its page answers 410."""
 
 
 class WebhookSettings(BaseModel):
@@ -187,12 +261,80 @@ class WebhookSettings(BaseModel):
     # Multiplies the retry schedule (1 s, 10 s, 1 min, 10 min, 1 h, 6 h, 24 h); tests shrink it.
     time_scale: float = 1.0
     max_attempts: int = 7
-    deliver_interval_seconds: float = 5.0
+    # The delivery loop (`podclip serve`, `podclip dispatcher`) looks for due deliveries this often.
+    deliver_interval_seconds: float = 2.0
     max_consecutive_failures: int = 10
     # A claimed delivery is the claimer's for this long; must outlast a batch's sends.
     lease_seconds: float = 120.0
     batch_size: int = 20
     concurrency: int = 8
+
+
+class EgressSettings(BaseModel):
+    """The egress guard every outbound connection passes (see ``podclip/core/netsafe.py``)."""
+
+    treat_as_public: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """CIDRs judged public although they are not, e.g. ``127.0.0.2/32``. For tests only (an
+    "attacker" host on loopback); never set it in a deployment. Comma-separated or JSON."""
+    proxy_idle_seconds: float = Field(default=60.0, gt=0)
+    """The yt-dlp/ffmpeg filtering proxy drops a connection silent for this long (seconds)."""
+
+    @field_validator("treat_as_public", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+
+class AccountSettings(BaseModel):
+    """What one account (tenant) may own and queue; see docs/security.md."""
+
+    max_webhooks: int = Field(default=20, ge=0)
+    """Webhooks an account may have registered at once (deleted ones do not count)."""
+    max_feeds: int = Field(default=50, ge=0)
+    """Active feeds an account may watch at once (removed ones do not count)."""
+    max_active_jobs: int = Field(default=100, ge=0)
+    """The account's job budget: live jobs queued or running at once. ``POST /v1/jobs`` past it
+    answers 429 ``too_many_active_jobs``; a feed poll queues only what is left of it (further
+    new items stay unseen until a later poll)."""
+
+
+class FileSettings(BaseModel):
+    """Permissions of what podclip writes under the data root (database, lake, media, keys)."""
+
+    umask: int = Field(default=0o077, ge=0, le=0o777)
+    """Process umask set at start (``podclip`` commands, the API): 0o077 makes files 0600 and
+    folders 0700. ``PODCLIP_FILES__UMASK=18`` (0o022) gives the usual 0644/0755."""
+
+
+class StudioSettings(BaseModel):
+    """The producer studio at ``/studio`` (issue 18)."""
+
+    session_hours: float = Field(default=12.0, gt=0)
+    """How long a studio login lasts (the signed session cookie's expiry)."""
+    login_link_minutes: float = Field(default=15.0, gt=0)
+    """How long a one-time login link from ``podclip studio --print-link`` stays valid."""
+    poll_seconds: float = Field(default=3.0, gt=0)
+    """How often the jobs page refreshes running jobs' status."""
+
+
+class LearningSettings(BaseModel):
+    """Per-show ranking learned from producer reviews (issue 18, ``scoring/preferences.py``)."""
+
+    enabled: bool = True
+    """Re-rank a show's clips with its adjustment once it has ``min_reviews`` verdicts."""
+    min_reviews: int = Field(default=20, ge=1)
+    """Approved or rejected clips of a show before its adjustment is used."""
+    pool_factor: int = Field(default=3, ge=1)
+    """Candidates scored per final clip when a show is re-ranked."""
+    l2: float = Field(default=1.0, gt=0)
+    """Ridge penalty of the show model (per standardised feature)."""
+    strength: float = Field(default=10.0, ge=0)
+    """Score points (0-100) a clip moves per logit of the show model."""
 
 
 class Settings(BaseSettings):
@@ -211,7 +353,12 @@ class Settings(BaseSettings):
     # come from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION variables.
     s3_endpoint: str | None = None
     allow_private_urls: bool = False
-    public_base_url: str = "http://127.0.0.1:8000"
+    secrets_key: SecretStr | None = None
+    """Fernet key (urlsafe base64 of 32 bytes) that encrypts webhook secrets at rest. Unset: a
+    key generated once into ``<data root>/secrets.key`` (mode 0600)."""
+    public_base_url: str | None = None
+    """Scheme, host and port of every link the API hands out. Unset: a request's own (see
+    ``api.trusted_proxies``), and ``http://<api.host>:<api.port>`` outside a request."""
 
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     transcribe: TranscribeSettings = Field(default_factory=TranscribeSettings)
@@ -224,6 +371,11 @@ class Settings(BaseSettings):
     queue: QueueSettings = Field(default_factory=QueueSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    egress: EgressSettings = Field(default_factory=EgressSettings)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
+    files: FileSettings = Field(default_factory=FileSettings)
+    studio: StudioSettings = Field(default_factory=StudioSettings)
+    learning: LearningSettings = Field(default_factory=LearningSettings)
 
     @property
     def root(self) -> Path:

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from podclip.core.errors import PermanentError
 from podclip.store.ops import ENVIRONMENTS, as_utc, utcnow
-from podclip.store.ops_schema import api_keys
+from podclip.store.schema import DEFAULT_ACCOUNT_ID, api_keys
 
 KEY_PREFIXES: dict[str, str] = {"live": "clk_live_", "test": "clk_test_"}
 SECRET_BYTES = 24  # 32 url-safe base64 characters
@@ -58,6 +58,8 @@ class ApiKey:
     created_at: datetime
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    account_id: str = DEFAULT_ACCOUNT_ID
+    """The account the key belongs to: every request with it sees only that account's data."""
 
     @property
     def revoked(self) -> bool:
@@ -104,8 +106,9 @@ def create_key(
     environment: str,
     scopes: list[str] | tuple[str, ...] | None = None,
     name: str | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
 ) -> tuple[ApiKey, str]:
-    """Store a new key; return it with its plaintext, which is shown once and never again."""
+    """Store a new key of ``account_id``; return it with its plaintext, shown once only."""
     if environment not in ENVIRONMENTS:
         raise ValueError(f"environment must be one of {ENVIRONMENTS}, not {environment!r}")
     chosen = normalise_scopes(list(scopes)) if scopes else SCOPES
@@ -119,6 +122,7 @@ def create_key(
                 id=key_id,
                 name=name,
                 environment=environment,
+                account_id=account_id,
                 scopes=json.dumps(list(chosen)),
                 hash=hash_secret(secret),
                 prefix=f"{KEY_PREFIXES[environment]}{secret[:4]}",
@@ -148,10 +152,13 @@ def find_key(engine: Engine, secret: str) -> ApiKey | None:
     return None if row is None else _key_from_row(row)
 
 
-def list_keys(engine: Engine) -> list[ApiKey]:
-    """Every key, oldest first."""
+def list_keys(engine: Engine, *, account_id: str | None = None) -> list[ApiKey]:
+    """Every key (of ``account_id`` when given), oldest first."""
+    query = select(api_keys).order_by(api_keys.c.created_at)
+    if account_id is not None:
+        query = query.where(api_keys.c.account_id == account_id)
     with engine.connect() as conn:
-        rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at)).mappings().all()
+        rows = conn.execute(query).mappings().all()
     return [_key_from_row(r) for r in rows]
 
 
@@ -176,4 +183,5 @@ def _key_from_row(row: Any) -> ApiKey:
         created_at=as_utc(row["created_at"]),
         revoked_at=as_utc(row["revoked_at"]) if row["revoked_at"] else None,
         last_used_at=as_utc(row["last_used_at"]) if row["last_used_at"] else None,
+        account_id=row["account_id"],
     )

@@ -14,10 +14,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from podclip.core.errors import StoreError
 from podclip.core.settings import Settings
 
 if TYPE_CHECKING:
     import duckdb
+
+DUCKDB_VERSION = "v1.5.5"
 
 
 def is_s3(url: str) -> bool:
@@ -49,9 +52,20 @@ def s3_storage_options(settings: Settings) -> dict[str, Any]:
     return {"client_kwargs": client_kwargs}
 
 
-def _install(conn: duckdb.DuckDBPyConnection, package: str, name: str) -> None:
-    from podclip.store.lake import extension_path
+def extension_path(package: str, name: str) -> Path:
+    """Path of a DuckDB extension file shipped inside its PyPI package."""
+    module = __import__(package)
+    base = Path(str(module.__file__)).resolve().parent
+    path = base / "extensions" / DUCKDB_VERSION / f"{name}.duckdb_extension"
+    if not path.exists():
+        found = sorted(base.rglob(f"{name}.duckdb_extension"))
+        if not found:
+            raise StoreError(f"DuckDB extension {name} is missing from package {package}")
+        path = found[0]
+    return path
 
+
+def _install(conn: duckdb.DuckDBPyConnection, package: str, name: str) -> None:
     conn.execute(f"INSTALL '{extension_path(package, name)}'")
     conn.execute(f"LOAD {name}")
 

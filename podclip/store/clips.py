@@ -229,7 +229,7 @@ def _segments_table(batch: PublishBatch) -> pa.Table:
                 ],
                 pa.list_(WORD_TYPE),
             ),
-            "model_id": [batch.transcript.model_id] * len(segs),
+            "model_id": [batch.transcript.model_label] * len(segs),
         }
     )
 
@@ -258,7 +258,7 @@ def _clips_table(batch: PublishBatch, now: datetime) -> pa.Table:
                 pa.map_(pa.string(), pa.float64()),
             ),
             "scoring_model_version": [batch.scoring_model_version] * len(plans),
-            "transcription_model_id": [batch.transcript.model_id] * len(plans),
+            "transcription_model_id": [batch.transcript.model_label] * len(plans),
             "created_at": pa.array([now] * len(plans), pa.timestamp("us", tz="UTC")),
             **_episode_columns(batch, len(plans)),
         }

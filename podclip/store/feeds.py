@@ -1,4 +1,4 @@
-"""Every read and write of the feed tables (see :mod:`store.feeds_schema`).
+"""Every read and write of the feed tables (see :mod:`podclip.store.schema`).
 
 Two pollers may run at once (a schedule and ``podclip feeds poll``, or two workers), so an item
 becomes a job only through :func:`claim_items`: it inserts the ``feed_items`` row first, with the
@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from podclip.core.errors import PermanentError
+from podclip.core.errors import LimitReached, PermanentError
 from podclip.core.netsafe import check_url
 from podclip.core.settings import feed_settings
 from podclip.store import ops
-from podclip.store.feeds_schema import feed_items, feeds
-from podclip.store.ops_schema import jobs
+from podclip.store.schema import DEFAULT_ACCOUNT_ID, feed_items, feeds, jobs
 
 
 class FeedNotFound(PermanentError):
@@ -67,6 +66,8 @@ class Feed:
     last_error: str | None
     created_at: datetime
     updated_at: datetime
+    account_id: str = DEFAULT_ACCOUNT_ID
+    """The owner: the feed's jobs are this account's and count against its job budget."""
 
     @property
     def display_name(self) -> str | None:
@@ -97,8 +98,12 @@ def add_feed(
     show_name: str | None = None,
     backfill: int | None = None,
     environment: str = "live",
+    *,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    max_feeds: int | None = None,
 ) -> Feed:
-    """Register ``url``; re-adding a removed feed reactivates it (its seen items stay seen).
+    """Register ``url`` for the account; re-adding a removed feed reactivates it (its seen
+    items stay seen).
 
     ``backfill`` (default ``FeedSettings.default_backfill``) is how many of the newest episodes
     the first poll turns into jobs.
@@ -106,6 +111,7 @@ def add_feed(
     Raises:
         InvalidSourceUrl: ``url`` is not an http(s) URL with a host.
         FeedExists: the URL is already registered and active in ``environment``.
+        LimitReached: ``feed_limit_reached``, the account watches ``max_feeds`` feeds already.
     """
     check_url(url, allow_private=True, resolve=False)
     backfill = feed_settings().default_backfill if backfill is None else backfill
@@ -113,6 +119,8 @@ def add_feed(
         raise InvalidFeedRequest(f"backfill must be 0 or more, not {backfill}.")
     now = ops.utcnow()
     feed_id = new_feed_id()
+    if max_feeds is not None:
+        _check_cap(engine, account_id, max_feeds)
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -120,6 +128,7 @@ def add_feed(
                     id=feed_id,
                     url=url,
                     environment=environment,
+                    account_id=account_id,
                     show_name=show_name,
                     backfill=backfill,
                     active=True,
@@ -128,14 +137,45 @@ def add_feed(
                 )
             )
     except IntegrityError:
-        return _reactivate(engine, url, show_name, backfill, environment)
+        return _reactivate(engine, url, show_name, backfill, environment, account_id)
     return get_feed(engine, feed_id)
 
 
+def count_active_feeds(engine: Engine, account_id: str) -> int:
+    """How many feeds the account watches (both environments)."""
+    query = (
+        select(func.count())
+        .select_from(feeds)
+        .where(feeds.c.account_id == account_id, feeds.c.active.is_(True))
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def _check_cap(engine: Engine, account_id: str, max_feeds: int) -> None:
+    # Checked before the insert, outside its transaction: two registrations racing at the cap
+    # may both pass (a feed over the cap, never an unbounded number).
+    owned = count_active_feeds(engine, account_id)
+    if owned >= max_feeds:
+        raise LimitReached(
+            f"The account watches {owned} feeds, its limit; remove one first.",
+            code="feed_limit_reached",
+        )
+
+
 def _reactivate(
-    engine: Engine, url: str, show_name: str | None, backfill: int, environment: str
+    engine: Engine,
+    url: str,
+    show_name: str | None,
+    backfill: int,
+    environment: str,
+    account_id: str = DEFAULT_ACCOUNT_ID,
 ) -> Feed:
-    where = (feeds.c.url == url) & (feeds.c.environment == environment)
+    where = (
+        (feeds.c.url == url)
+        & (feeds.c.environment == environment)
+        & (feeds.c.account_id == account_id)
+    )
     with engine.begin() as conn:
         row = conn.execute(select(feeds.c.id, feeds.c.active).where(where)).first()
         if row is None or row.active:
@@ -155,35 +195,52 @@ def _reactivate(
     return get_feed(engine, row.id)
 
 
-def get_feed(engine: Engine, feed_id: str) -> Feed:
-    """Return one feed (active or removed) or raise :class:`FeedNotFound`."""
+def get_feed(engine: Engine, feed_id: str, *, account_id: str | None = None) -> Feed:
+    """Return one feed (active or removed) or raise :class:`FeedNotFound`.
+
+    With ``account_id``, another account's feed is not found either.
+    """
+    query = select(feeds).where(feeds.c.id == feed_id)
+    if account_id is not None:
+        query = query.where(feeds.c.account_id == account_id)
     with engine.connect() as conn:
-        row = conn.execute(select(feeds).where(feeds.c.id == feed_id)).mappings().first()
+        row = conn.execute(query).mappings().first()
     if row is None:
         raise FeedNotFound(f"No feed with id {feed_id!r}.")
     return _feed_from_row(row)
 
 
 def list_feeds(
-    engine: Engine, *, environment: str | None = None, include_removed: bool = False
+    engine: Engine,
+    *,
+    environment: str | None = None,
+    include_removed: bool = False,
+    account_id: str | None = None,
 ) -> list[Feed]:
-    """Feeds oldest first; only active ones unless ``include_removed``."""
+    """Feeds oldest first (of one environment and account when given); only active ones
+    unless ``include_removed``."""
     query = select(feeds).order_by(feeds.c.created_at, feeds.c.id)
     if environment is not None:
         query = query.where(feeds.c.environment == environment)
+    if account_id is not None:
+        query = query.where(feeds.c.account_id == account_id)
     if not include_removed:
         query = query.where(feeds.c.active.is_(True))
     with engine.connect() as conn:
         return [_feed_from_row(r) for r in conn.execute(query).mappings()]
 
 
-def remove_feed(engine: Engine, feed_id: str) -> Feed:
-    """Stop polling a feed; its rows and jobs stay. Raises :class:`FeedNotFound`."""
+def remove_feed(engine: Engine, feed_id: str, *, account_id: str | None = None) -> Feed:
+    """Stop polling a feed (of ``account_id`` when given); its rows and jobs stay.
+
+    Raises :class:`FeedNotFound`.
+    """
+    condition = [feeds.c.id == feed_id, feeds.c.active.is_(True)]
+    if account_id is not None:
+        condition.append(feeds.c.account_id == account_id)
     with engine.begin() as conn:
         result = conn.execute(
-            update(feeds)
-            .where(feeds.c.id == feed_id, feeds.c.active.is_(True))
-            .values(active=False, updated_at=ops.utcnow())
+            update(feeds).where(*condition).values(active=False, updated_at=ops.utcnow())
         )
     if result.rowcount == 0:
         raise FeedNotFound(f"No active feed with id {feed_id!r}.")
@@ -377,4 +434,5 @@ def _feed_from_row(row: RowMapping) -> Feed:
         last_error=row["last_error"],
         created_at=created_at,
         updated_at=updated_at,
+        account_id=row["account_id"],
     )

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from podclip.store import ops
 from podclip.store.ops import as_utc, utcnow
-from podclip.store.ops_schema import idempotency_keys
+from podclip.store.schema import idempotency_keys
 
 Outcome = Literal["claimed", "replay", "in_flight", "mismatch"]
 

@@ -19,22 +19,11 @@ from podclip.core.errors import StoreError
 from podclip.core.settings import Settings
 from podclip.store import backends, migrate
 
-DUCKDB_VERSION = "v1.5.5"
+# extension_path is also taken from here by callers (tests, benchmarks).
+from podclip.store.backends import extension_path
+
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
-
-
-def extension_path(package: str, name: str) -> Path:
-    """Path of a DuckDB extension file shipped inside its PyPI package."""
-    module = __import__(package)
-    base = Path(str(module.__file__)).resolve().parent
-    path = base / "extensions" / DUCKDB_VERSION / f"{name}.duckdb_extension"
-    if not path.exists():
-        found = sorted(base.rglob(f"{name}.duckdb_extension"))
-        if not found:
-            raise StoreError(f"DuckDB extension {name} is missing from package {package}")
-        path = found[0]
-    return path
 
 
 def _load_extensions(conn: duckdb.DuckDBPyConnection, catalog: str) -> None:

@@ -16,21 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, insert, update
+from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from podclip.store.ops import utcnow
+from podclip.store.job_record import utcnow
+from podclip.store.schema import stage_locks
 
 logger = logging.getLogger(__name__)
-
-metadata = MetaData()
-stage_locks = Table(
-    "stage_locks",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("owner", String(200), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-)
 
 
 def try_acquire(engine: Engine, key: str, owner: str, lease_seconds: float) -> bool:

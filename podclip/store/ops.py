@@ -13,75 +13,36 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import secrets
 import threading
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from podclip.core.errors import JobNotFound, PodclipError
-from podclip.store import migrate
-from podclip.store.ops_schema import job_events, jobs
+from podclip.core.errors import JobNotFound, LimitReached, PodclipError
 
-STATUSES = ("queued", "downloading", "transcribing", "clipping", "rendering", "complete", "failed")
-TERMINAL = frozenset({"complete", "failed"})
-ENVIRONMENTS = ("live", "test")
-
-
-@dataclass(frozen=True)
-class Job:
-    """A job row as the rest of podclip sees it."""
-
-    id: str
-    status: str
-    source_type: str
-    source_url: str
-    source: dict[str, Any]
-    options: dict[str, Any]
-    environment: str
-    created_at: datetime
-    updated_at: datetime
-    show_name: str | None = None
-    guest_name: str | None = None
-    title: str | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    clip_count: int | None = None
-    source_sha256: str | None = None
-    duration_seconds: float | None = None
-    flow_run_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL
-
-
-def new_job_id() -> str:
-    """Time-ordered, unguessable job id (``job_`` + 12 hex of ms + 12 random hex)."""
-    return f"job_{int(time.time() * 1000):012x}{secrets.token_hex(6)}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every one we store is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+# Job, as_utc, job_from_row and utcnow are also taken from here by callers.
+from podclip.store.job_record import (
+    ENVIRONMENTS,
+    STATUSES,
+    TERMINAL,
+    Job,
+    job_from_row,
+    new_job_id,
+    utcnow,
+)
+from podclip.store.job_record import as_utc as as_utc
+from podclip.store.schema import DEFAULT_ACCOUNT_ID, job_events, jobs
+from podclip.store.webhook_outbox import record_job_event
 
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
-    """One engine per database URL per process, migrated on first use."""
+    """One engine per database URL per process; it never migrates (see :mod:`.migrate`)."""
     is_sqlite = url.startswith("sqlite")
     engine = create_engine(
         url,
@@ -89,9 +50,8 @@ def engine_for(url: str) -> Engine:
         pool_pre_ping=not is_sqlite,
     )
     if is_sqlite:
-        _make_sqlite_dir(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
-    _migrate_locked(engine, url)
+        make_sqlite_dir(url)
+        event.listen(engine, "connect", sqlite_pragmas)
     return engine
 
 
@@ -109,14 +69,14 @@ def write_engine_for(url: str) -> Engine:
     is done. Other databases get the ordinary engine; callers lock rows ``FOR UPDATE``.
     """
     base = engine_for(url)
-    path = _sqlite_path(url) if url.startswith("sqlite") else None
+    path = sqlite_path(url) if url.startswith("sqlite") else None
     if path is None:
         return base
     engine = create_engine(url, connect_args={"timeout": 30})
     lock = _WriteLock(f"{path}.write.lock")
 
     def _connect(dbapi_conn: Any, record: Any) -> None:
-        _sqlite_pragmas(dbapi_conn, record)
+        sqlite_pragmas(dbapi_conn, record)
         # Hand transaction control to SQLAlchemy's begin event below.
         dbapi_conn.isolation_level = None
 
@@ -166,50 +126,21 @@ class _WriteLock:
             self._threads.release()
 
 
-def _sqlite_path(url: str) -> str | None:
+def sqlite_path(url: str) -> str | None:
+    """The file of a SQLite URL (None for memory or other databases)."""
     path = url.split("///", 1)[-1] if "///" in url else ""
     return path if path and path != ":memory:" else None
 
 
-def _make_sqlite_dir(url: str) -> None:
-    from pathlib import Path
-
-    path = _sqlite_path(url)
+def make_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite URL's file."""
+    path = sqlite_path(url)
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-# pg_advisory_lock key for migrations: any constant shared by every podclip process.
-_MIGRATE_LOCK_ID = 0x706F64636C6970
-
-
-def _migrate_locked(engine: Engine, url: str) -> None:
-    """Migrate under an exclusive file lock, so two processes starting at once (two API workers,
-    the API beside the pipeline) never run the same migration twice."""
-    path = _sqlite_path(url) if url.startswith("sqlite") else None
-    if engine.dialect.name == "postgresql":
-        # A session-level advisory lock does the file lock's job across machines.
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATE_LOCK_ID})")
-            conn.commit()
-            try:
-                migrate.upgrade_ops(engine)
-            finally:
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATE_LOCK_ID})")
-                conn.commit()
-        return
-    if path is None:
-        migrate.upgrade_ops(engine)
-        return
-    with open(f"{path}.migrate.lock", "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            migrate.upgrade_ops(engine)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL, foreign keys and a busy timeout on every new SQLite connection."""
     cursor = dbapi_conn.cursor()
     # WAL lets readers proceed while one writer commits; busy_timeout waits out short locks.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -231,11 +162,15 @@ def create_job(
     guest_name: str | None = None,
     title: str | None = None,
     job_id: str | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    max_active: int | None = None,
 ) -> Job:
     """Insert a queued job and its first event; return it."""
     with engine.begin() as conn:
         job_id = insert_job(
             conn,
+            account_id=account_id,
+            max_active=max_active,
             source_type=source_type,
             source_url=source_url,
             source=source,
@@ -261,13 +196,33 @@ def insert_job(
     guest_name: str | None = None,
     title: str | None = None,
     job_id: str | None = None,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    max_active: int | None = None,
 ) -> str:
     """Insert a queued job and its first event inside the caller's transaction; return its id.
 
-    For writes that must commit together with the job (an idempotency claim, for one).
+    For writes that must commit together with the job (an idempotency claim, for one). With
+    ``max_active``, a live job is refused (:class:`LimitReached` ``too_many_active_jobs``) when
+    the account already has that many live jobs queued or running (its job budget).
     """
     if environment not in ENVIRONMENTS:
         raise ValueError(f"unknown environment {environment!r}")
+    if max_active is not None and environment == "live":
+        active = conn.execute(
+            select(func.count())
+            .select_from(jobs)
+            .where(
+                jobs.c.account_id == account_id,
+                jobs.c.environment == "live",
+                jobs.c.status.not_in(TERMINAL),
+            )
+        ).scalar_one()
+        if int(active) >= max_active:
+            raise LimitReached(
+                f"The account has {active} jobs queued or running, its limit; submit again "
+                "when some have finished.",
+                code="too_many_active_jobs",
+            )
     now = utcnow()
     job_id = job_id or new_job_id()
     source_dict = dict(source or {"type": source_type, "url": source_url})
@@ -280,6 +235,7 @@ def insert_job(
             source_json=json.dumps(source_dict),
             options_json=json.dumps(dict(options or {})),
             environment=environment,
+            account_id=account_id,
             show_name=show_name,
             guest_name=guest_name,
             title=title,
@@ -292,13 +248,28 @@ def insert_job(
     return job_id
 
 
-def get_job(engine: Engine, job_id: str) -> Job:
-    """Return one job or raise :class:`JobNotFound`."""
+def get_job(
+    engine: Engine,
+    job_id: str,
+    *,
+    account_id: str | None = None,
+    environment: str | None = None,
+) -> Job:
+    """Return one job or raise :class:`JobNotFound`.
+
+    With ``account_id`` (and ``environment``), another account's job is not found either: the
+    API passes its key's, so a job of someone else is indistinguishable from a missing one.
+    """
+    query = select(jobs).where(jobs.c.id == job_id)
+    if account_id is not None:
+        query = query.where(jobs.c.account_id == account_id)
+    if environment is not None:
+        query = query.where(jobs.c.environment == environment)
     with engine.connect() as conn:
-        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        row = conn.execute(query).mappings().first()
     if row is None:
         raise JobNotFound(f"No job with id {job_id!r}.")
-    return _job_from_row(row)
+    return job_from_row(row)
 
 
 def list_jobs(
@@ -308,15 +279,18 @@ def list_jobs(
     starting_after: str | None = None,
     environment: str | None = None,
     status: str | None = None,
+    account_id: str | None = None,
 ) -> list[Job]:
     """Newest first; ``starting_after`` is the id of the last job of the previous page.
 
-    ``environment`` and ``status`` filter (``None``: all); a cursor outside the filter is
-    :class:`JobNotFound`, as if it did not exist.
+    ``environment``, ``status`` and ``account_id`` filter (``None``: all); a cursor outside
+    the filter is :class:`JobNotFound`, as if it did not exist.
     """
     query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
     if environment is not None:
         query = query.where(jobs.c.environment == environment)
+    if account_id is not None:
+        query = query.where(jobs.c.account_id == account_id)
     if status is not None:
         query = query.where(jobs.c.status == status)
     with engine.connect() as conn:
@@ -324,6 +298,8 @@ def list_jobs(
             cursor_query = select(jobs.c.created_at, jobs.c.id).where(jobs.c.id == starting_after)
             if environment is not None:
                 cursor_query = cursor_query.where(jobs.c.environment == environment)
+            if account_id is not None:
+                cursor_query = cursor_query.where(jobs.c.account_id == account_id)
             cursor = conn.execute(cursor_query).first()
             if cursor is None:
                 raise JobNotFound(f"No job with id {starting_after!r}.")
@@ -332,7 +308,7 @@ def list_jobs(
                 | ((jobs.c.created_at == cursor.created_at) & (jobs.c.id < cursor.id))
             )
         rows = conn.execute(query).mappings().all()
-    return [_job_from_row(r) for r in rows]
+    return [job_from_row(r) for r in rows]
 
 
 def queued_jobs(engine: Engine, *, environment: str = "live", limit: int = 10) -> list[Job]:
@@ -348,23 +324,31 @@ def queued_jobs(engine: Engine, *, environment: str = "live", limit: int = 10) -
     )
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
-    return [_job_from_row(r) for r in rows]
+    return [job_from_row(r) for r in rows]
 
 
-def count_jobs(engine: Engine, *, environment: str | None = None) -> int:
-    """How many jobs (of one environment, or all)."""
+def count_jobs(
+    engine: Engine, *, environment: str | None = None, account_id: str | None = None
+) -> int:
+    """How many jobs (of one environment and account, or all)."""
     query = select(func.count()).select_from(jobs)
     if environment is not None:
         query = query.where(jobs.c.environment == environment)
+    if account_id is not None:
+        query = query.where(jobs.c.account_id == account_id)
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
 
-def minutes_processed(engine: Engine, *, environment: str = "live") -> float:
-    """Minutes of source audio in the environment's complete jobs."""
+def minutes_processed(
+    engine: Engine, *, environment: str = "live", account_id: str | None = None
+) -> float:
+    """Minutes of source audio in the environment's (and account's) complete jobs."""
     query = select(func.coalesce(func.sum(jobs.c.duration_seconds), 0.0)).where(
         jobs.c.environment == environment, jobs.c.status == "complete"
     )
+    if account_id is not None:
+        query = query.where(jobs.c.account_id == account_id)
     with engine.connect() as conn:
         total = conn.execute(query).scalar_one()
     return float(total) / 60.0
@@ -447,41 +431,4 @@ def _add_event(
 
 def _webhook_event(conn: Connection, job_id: str, event: str, now: datetime) -> None:
     # Outbox: the webhook event commits with the status change, before any delivery attempt.
-    from podclip.store.webhooks import record_job_event
-
     record_job_event(conn, job_id, event, now)
-
-
-def job_from_row(row: Any) -> Job:
-    """A :class:`Job` from a ``jobs`` row mapping (for the other store modules)."""
-    return _job_from_row(row)
-
-
-def _job_from_row(row: Any) -> Job:
-    data = dict(row)
-    for key in ("created_at", "updated_at", "started_at", "completed_at"):
-        value = data.get(key)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            data[key] = value.replace(tzinfo=UTC)
-    return Job(
-        id=data["id"],
-        status=data["status"],
-        source_type=data["source_type"],
-        source_url=data["source_url"],
-        source=json.loads(data["source_json"]),
-        options=json.loads(data["options_json"]),
-        environment=data["environment"],
-        created_at=data["created_at"],
-        updated_at=data["updated_at"],
-        show_name=data["show_name"],
-        guest_name=data["guest_name"],
-        title=data["title"],
-        started_at=data["started_at"],
-        completed_at=data["completed_at"],
-        error_code=data["error_code"],
-        error_message=data["error_message"],
-        clip_count=data["clip_count"],
-        source_sha256=data["source_sha256"],
-        duration_seconds=data["duration_seconds"],
-        flow_run_id=data["flow_run_id"],
-    )

@@ -1,35 +1,35 @@
 """The submission queue is the jobs table: claim queued live jobs once, requeue dead claims.
 
 A claim is one ``UPDATE ... WHERE claimed_at IS NULL ... RETURNING`` statement, atomic on
-SQLite and PostgreSQL alike, so two drainers never take the same job (on PostgreSQL the
+SQLite and PostgreSQL alike, so two dispatchers never take the same job (on PostgreSQL the
 subquery also locks ``FOR UPDATE SKIP LOCKED``, so they take different ones at once).
+:func:`has_claimable` is the dispatcher's idle check: one read that the index on
+``(status, claimed_at)`` answers, cheap enough to run every second.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, select, update
+from sqlalchemy import ColumnElement, Engine, insert, select, update
 
-from podclip.store.ops import TERMINAL, as_utc, utcnow
+from podclip.store.ops import TERMINAL, as_utc, set_status, utcnow
+from podclip.store.schema import job_events
+from podclip.store.schema import jobs as _jobs
 
-# The queue's view of the jobs table: only the columns it reads or writes.
-_jobs = Table(
-    "jobs",
-    MetaData(),
-    Column("id", String(40), primary_key=True),
-    Column("status", String(20)),
-    Column("environment", String(8)),
-    Column("created_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True)),
-    Column("claimed_at", DateTime(timezone=True)),
-    Column("claimed_by", String(200)),
-    Column("attempts", Integer),
-    Column("flow_run_id", String(64)),
-    Column("completed_at", DateTime(timezone=True)),
-    Column("error_code", String(64)),
-    Column("error_message", String),
-)
+
+def _claimable() -> tuple[ColumnElement[bool], ...]:
+    return (
+        _jobs.c.status == "queued",
+        _jobs.c.environment == "live",
+        _jobs.c.claimed_at.is_(None),
+    )
+
+
+def has_claimable(engine: Engine) -> bool:
+    """Whether any queued live job waits for a dispatcher (a read; takes no lock)."""
+    with engine.connect() as conn:
+        return conn.execute(select(_jobs.c.id).where(*_claimable()).limit(1)).first() is not None
 
 
 def claim_queued(engine: Engine, owner: str, limit: int) -> list[tuple[str, int]]:
@@ -37,16 +37,12 @@ def claim_queued(engine: Engine, owner: str, limit: int) -> list[tuple[str, int]
     now = utcnow()
     oldest = (
         select(_jobs.c.id)
-        .where(
-            _jobs.c.status == "queued",
-            _jobs.c.environment == "live",
-            _jobs.c.claimed_at.is_(None),
-        )
+        .where(*_claimable())
         .order_by(_jobs.c.created_at, _jobs.c.id)
         .limit(limit)
     )
     if engine.dialect.name == "postgresql":
-        # Row locks: a second drainer skips the rows the first is claiming and takes the next.
+        # Row locks: a second dispatcher skips the rows the first is claiming and takes the next.
         oldest = oldest.with_for_update(skip_locked=True)
     with engine.begin() as conn:
         rows = conn.execute(
@@ -86,9 +82,7 @@ def heartbeat(engine: Engine, job_id: str) -> None:
 
 
 def requeue(engine: Engine, job_id: str, *, reason: str) -> bool:
-    """Release a dead claim so the next drain starts the job again (finished stages are cached)."""
-    from podclip.store.ops import set_status
-
+    """Release a dead claim so a dispatcher starts the job again (finished stages are cached)."""
     with engine.begin() as conn:
         released = conn.execute(
             update(_jobs)
@@ -106,10 +100,6 @@ def is_stale(last_progress: datetime, stale_after: timedelta) -> bool:
 
 def reopen_for_retry(engine: Engine, job_id: str, flow_run_id: str) -> bool:
     """Reopen a job that ``flow_run_id`` failed, because an operator retried that very run."""
-    from sqlalchemy import insert
-
-    from podclip.store.ops_schema import job_events
-
     now = utcnow()
     with engine.begin() as conn:
         reopened = conn.execute(

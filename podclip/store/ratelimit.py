@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 
 from podclip.store.ops import as_utc, utcnow
-from podclip.store.ops_schema import api_keys, rate_limit_hits
+from podclip.store.schema import api_keys, rate_limit_hits
 
 # last_used_at is for people reading `podclip keys list`; a write per request would be waste.
 LAST_USED_RESOLUTION_SECONDS = 60.0

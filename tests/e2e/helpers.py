@@ -30,6 +30,10 @@ WORKERS = 2
 RELAXED = {
     "PODCLIP_API__RATE_LIMIT_WRITES": "100000",
     "PODCLIP_API__RATE_LIMIT_READS": "100000",
+    "PODCLIP_API__KLIPIT_RATE_LIMIT_SUBMISSIONS": "100000",
+    "PODCLIP_API__KLIPIT_RATE_LIMIT_STATUS_POLLS": "100000",
+    "PODCLIP_API__KLIPIT_RATE_LIMIT_CLIP_READS": "100000",
+    "PODCLIP_API__KLIPIT_RATE_LIMIT_WRITES": "100000",
     "PODCLIP_API__SANDBOX_STEP_SECONDS": "0.5",
     "PODCLIP_API__MAX_UPLOAD_BYTES": str(4 * 1024**2),
 }
@@ -113,7 +117,10 @@ def run_api_server(data_root: Path, **overrides: str) -> Iterator[ApiServer]:
         **os.environ,
         "PODCLIP_DATA_ROOT": str(data_root),
         "PODCLIP_ALLOW_PRIVATE_URLS": "1",
-        "PODCLIP_PUBLIC_BASE_URL": base_url,
+        # No public URL: links follow each request's Host; outside a request (webhook bodies)
+        # they name the served address, as `podclip api --port` arranges.
+        "PODCLIP_API__HOST": "127.0.0.1",
+        "PODCLIP_API__PORT": str(port),
         **overrides,
     }
     log = data_root / f"uvicorn-{port}.log"
@@ -121,6 +128,8 @@ def run_api_server(data_root: Path, **overrides: str) -> Iterator[ApiServer]:
         sys.executable, "-m", "uvicorn", "podclip.api.main:app",
         "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(WORKERS), "--log-level", "info", "--no-access-log",
+        # As `podclip api`: forwarded headers are judged by settings.api.trusted_proxies.
+        "--no-proxy-headers",
     ]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(

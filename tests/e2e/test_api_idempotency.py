@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -42,16 +43,14 @@ def test_concurrent_identical_submissions_make_one_job(api_server: ApiServer) ->
         with ThreadPoolExecutor(CONCURRENT) as pool:
             responses = list(pool.map(submit, range(CONCURRENT)))
 
-        created = [r for r in responses if r.status_code == 202]
-        busy = [r for r in responses if r.status_code == 409]
-        assert len(created) + len(busy) == CONCURRENT, [r.text for r in responses]
-        assert len({r.json()["id"] for r in created}) == 1
-        assert sum(r.headers.get("idempotent-replayed") != "true" for r in created) == 1
-        for r in busy:
-            assert r.json()["error"]["code"] == "idempotency_request_in_progress"
-            assert r.json()["error"]["type"] == "idempotency_error"
-            assert int(r.headers["retry-after"]) >= 1
-        job_id = created[0].json()["id"]
+        # Every twin waits for the first request and gets the original job (003: "Same key +
+        # same body → returns the original job (with the same id)"), never a 409.
+        assert [r.status_code for r in responses] == [202] * CONCURRENT, [
+            r.text for r in responses if r.status_code != 202
+        ]
+        assert len({r.json()["id"] for r in responses}) == 1
+        assert sum(r.headers.get("idempotent-replayed") != "true" for r in responses) == 1
+        job_id = responses[0].json()["id"]
 
         # Retrying settles on the same job; exactly one exists, in the API and in the DB.
         again = http.post("/v1/jobs", json=body, headers=headers)
@@ -84,9 +83,42 @@ def test_same_body_reformatted_replays(api_server: ApiServer, client: httpx.Clie
     assert replay.status_code == 202 and replay.json()["id"] == first["id"]
 
 
+def test_a_request_waits_for_its_in_flight_twin_and_replays_its_job(
+    api_server: ApiServer, client: httpx.Client
+) -> None:
+    """The first request holds the claim; the twin waits (bounded) and gets its job."""
+    body = _body()
+    idem = f"idem-{uuid.uuid4()}"
+    key_id = _key_id(api_server, "shared-test")
+    original = client.post("/v1/jobs", json=_body(), headers=api_server.headers("test")).json()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with api_server.db() as db:
+        db.execute(
+            "INSERT INTO idempotency_keys (api_key_id, environment, key, request_hash, state,"
+            " created_at, expires_at) VALUES (?, 'test', ?, ?, 'in_flight', ?, ?)",
+            (key_id, idem, request_hash({"body": body}), str(now), str(now + timedelta(hours=24))),
+        )
+    headers = api_server.headers("test", **{"Idempotency-Key": idem})
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(client.post, "/v1/jobs", json=body, headers=headers)
+        time.sleep(0.5)  # the twin is waiting now (the wait is bounded at 5 s)
+        assert not waiting.done()
+        with api_server.db() as db:  # the first request finishes: its job is `original`
+            db.execute(
+                "UPDATE idempotency_keys SET state = 'done', job_id = ?, response_status = 202"
+                " WHERE key = ?",
+                (original["id"], idem),
+            )
+        response = waiting.result(timeout=30)
+    assert response.status_code == 202, response.text
+    assert response.json()["id"] == original["id"]
+    assert response.headers["idempotent-replayed"] == "true"
+
+
 def test_in_flight_claim_answers_409_with_retry_after(
     api_server: ApiServer, client: httpx.Client
 ) -> None:
+    """A twin still in flight after the bounded wait (5 s) is answered 409 with Retry-After."""
     body = _body()
     idem = f"idem-{uuid.uuid4()}"
     key_id = _key_id(api_server, "shared-test")

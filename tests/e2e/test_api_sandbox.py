@@ -169,7 +169,8 @@ def test_upload_is_stored_and_becomes_the_source(
         "/v1/jobs",
         files={"file": ("episode.mp3", data, "audio/mpeg")},
         data={"show_name": "The Long Game", "platforms": "tiktok,linkedin"},
-        headers=api_server.headers("test"),
+        # A live key: sandbox uploads are never kept (tests/security/test_tenants_api.py).
+        headers=api_server.headers("live"),
     )
     assert response.status_code == 202, response.text
     job = response.json()

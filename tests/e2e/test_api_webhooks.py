@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
-from podclip.tasks.webhooks import deliver_due
 from standardwebhooks import Webhook as StandardWebhook
 
 from podclip.client.signatures import verify_signature
 from podclip.core.settings import Settings, get_settings
+from podclip.tasks.webhooks import deliver_due
 from tests.e2e.helpers import RELAXED, ApiServer, poll_job
 from tests.support.webhook_receiver import Receiver, receive
 
@@ -88,7 +88,9 @@ def test_register_list_delete_and_the_secret_is_shown_once(
     hook = created.json()
     assert hook["object"] == "webhook" and hook["id"].startswith("we_")
     assert hook["secret"].startswith("whsec_")
-    assert hook["events"] == ["job.completed", "job.failed"] and hook["active"] is True
+    # Registered under /api/v1: a Klipit webhook, its events kept as given.
+    assert hook["events"] == ["job.complete", "job.failed"] and hook["active"] is True
+    assert hook["format"] == "klipit"
 
     listed = http.get("/v1/webhooks", headers=headers)
     assert listed.status_code == 200

@@ -20,7 +20,7 @@ from tests.support.seed import seed_published_job
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]  # each runs subprocesses of podclip
 PODCLIP = str(Path(sys.executable).with_name("podclip"))
-TOOLS = {"submit_job", "get_job", "list_jobs", "get_clips"}
+TOOLS = {"submit_job", "get_job", "list_jobs", "get_clips", "review_clip", "create_clip"}
 
 
 def _params(server: ApiServer, key: str) -> StdioServerParameters:

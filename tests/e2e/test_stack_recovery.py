@@ -2,8 +2,8 @@
 
 Covers what only the real stack can show: a SIGKILLed serving process loses nothing (the job
 completes after restart with no duplicate rows, and the killed run's lock does not block it
-for more than a lease), and an operator's `prefect flow-run retry` of a failed run finishes
-the job without recomputing finished stages.
+for more than a lease), an operator's `prefect flow-run retry` of a failed run finishes the
+job without recomputing finished stages, and an idle stack creates no flow runs at all.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -41,8 +43,7 @@ def _wait(predicate: Callable[[], bool], seconds: float, what: str) -> None:
 
 @pytest.fixture
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A Prefect server per test: a shared one hands the next test a backlog of schedule runs
-    (drain-queue every 2 s) that its serve process must work through first."""
+    """A Prefect server per test, so one test's runs never reach another's serve process."""
     home = tmp_path_factory.mktemp("prefect-home")
     port = _free_port()
     env = {
@@ -120,21 +121,19 @@ def stack(
         monkeypatch.setenv(key, value)
     env = {
         **os.environ,
-        "PODCLIP_QUEUE__DRAIN_INTERVAL_SECONDS": "2",
+        # The sweep that finds the killed run looks every 2 s instead of every minute.
+        "PODCLIP_QUEUE__SWEEP_INTERVAL_SECONDS": "2",
         "PODCLIP_QUEUE__STALE_AFTER_SECONDS": "20",
         "PODCLIP_QUEUE__START_GRACE_SECONDS": "180",
         "PODCLIP_QUEUE__LOCK_LEASE_SECONDS": "15",
         "PODCLIP_SCORING__CLIP_COUNT": "4",
-        # No webhooks here: a deliver-webhooks run every 5 s is one more flow-run process
-        # competing with the job for two cores.
-        "PODCLIP_WEBHOOKS__DELIVER_INTERVAL_SECONDS": "3600",
     }
     running = Stack(env, tmp_path)
     yield running
     running.stop()
 
 
-def _job(job_id: str) -> object:
+def _job(job_id: str) -> Any:
     from podclip.core.settings import get_settings
     from podclip.store import ops
 
@@ -161,7 +160,7 @@ def _run_is_final(flow_run_id: str) -> bool:
 
     # An explicit client: a session-wide Prefect test harness may own the default settings.
     with SyncPrefectClient(os.environ["PREFECT_API_URL"]) as client:
-        state = client.read_flow_run(flow_run_id).state
+        state = client.read_flow_run(UUID(flow_run_id)).state
     return bool(state and state.is_final())
 
 
@@ -205,7 +204,7 @@ def test_killed_serve_process_loses_nothing(stack: Stack, sample_episode: Path) 
     # The killed run's transcription lock was taken over, and the finished run released it.
     from sqlalchemy import func, select
 
-    from podclip.store.locks import stage_locks
+    from podclip.store.schema import stage_locks
 
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(stage_locks)).scalar_one() == 0
@@ -238,3 +237,30 @@ def test_operator_retry_finishes_a_failed_job_from_cache(
     for name in ("download_media", "extract_audio", "transcribe_audio", "score_moments"):
         assert "Cached" in states[name], (name, states)
     assert _counts(job_id)["clips"] == 4
+
+
+def _flow_run_count() -> int:
+    response = httpx.post(f"{os.environ['PREFECT_API_URL']}/flow_runs/count", json={}, timeout=30)
+    response.raise_for_status()
+    return int(response.json())
+
+
+def _deployments_registered() -> bool:
+    response = httpx.post(f"{os.environ['PREFECT_API_URL']}/deployments/count", json={}, timeout=30)
+    return response.status_code == 200 and int(response.json()) >= 2
+
+
+IDLE_SECONDS = 30
+
+
+def test_an_idle_stack_creates_no_flow_runs(stack: Stack, tmp_path: Path) -> None:
+    stack.start()
+    _wait(_deployments_registered, 120, "podclip serve to register its deployments")
+    before = _flow_run_count()
+    time.sleep(IDLE_SECONDS)  # bounded idle window; nothing is asserted about speed
+    assert _flow_run_count() == before == 0
+    # The same stack does start a run as soon as there is a job: one, for that job.
+    job_id = _submit(tmp_path / "missing.mp3")
+    _wait(lambda: _job(job_id).status == "failed", 120, "the job's run to start and fail")
+    assert _job(job_id).flow_run_id is not None
+    assert _flow_run_count() == 1

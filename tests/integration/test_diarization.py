@@ -23,17 +23,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from podclip.scoring.diarization import DiarizationOptions
-from podclip.scoring.types import Segment
-from podclip.tasks.audio import extract_audio
-from podclip.tasks.diarize import diarize_wav, read_wav, speaker_names
-from podclip.tasks.fetch import download_media
-from podclip.tasks.shownotes import build_show_notes, show_notes_options
-from podclip.tasks.transcribe import transcribe_audio
 
 from podclip.core.records import Transcript
 from podclip.core.settings import get_settings
+from podclip.scoring.diarization import DiarizationOptions
+from podclip.scoring.types import Segment
 from podclip.store.media import MediaStore
+from podclip.tasks.audio import audio_options, extract_audio
+from podclip.tasks.diarize import diarize_wav, read_wav, speaker_names
+from podclip.tasks.fetch import download_media
+from podclip.tasks.shownotes import build_show_notes, show_notes_options
+from podclip.tasks.transcribe import transcribe_audio, transcription_options
 
 pytestmark = pytest.mark.slow
 
@@ -52,11 +52,9 @@ def module_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _transcribe(path: Path) -> tuple[Transcript, Path]:
-    opts = get_settings().transcribe
-    audio = extract_audio.fn(download_media.fn(str(path)))
-    transcript = transcribe_audio.fn(
-        audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
-    )
+    settings = get_settings()
+    audio = extract_audio.fn(download_media.fn(str(path)), audio_options(settings.fetch))
+    transcript = transcribe_audio.fn(audio, transcription_options(settings.transcribe, {}))
     return transcript, MediaStore.from_settings(get_settings()).local_path(audio.key)
 
 
@@ -172,6 +170,7 @@ def test_show_notes_for_the_sample(sample: tuple[Transcript, Path]) -> None:
 
 def test_encoder_embeddings_are_unit_length_even_for_silence() -> None:
     import numpy as np
+
     from podclip.tasks.diarize import embed_windows
 
     rng = np.random.default_rng(0)

@@ -1,16 +1,21 @@
-"""The queue: two drainers over the same queued jobs start exactly one flow run per job."""
+"""The dispatcher on Prefect's test harness: one flow run per job, however many dispatchers run,
+and a safety sweep that requeues jobs whose runs died, went silent or never started."""
 
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+from sqlalchemy import update
 
 from podclip.core.settings import get_settings
+from podclip.flows.dispatch import Dispatcher
 from podclip.store import ops, queue
+from podclip.store.schema import jobs
 
 # Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -20,6 +25,11 @@ def _register_episode_deployment() -> None:
     from podclip.flows.episode import process_episode
 
     process_episode.to_deployment(name="process-episode").apply()
+
+
+def _dispatcher(owner: str = "test") -> Dispatcher:
+    settings = get_settings()
+    return Dispatcher(settings, ops.engine_for(settings.resolved_database_url), owner=owner)
 
 
 def _flow_runs_by_job() -> dict[str, int]:
@@ -36,12 +46,10 @@ def _flow_runs_by_job() -> dict[str, int]:
     return counts
 
 
-def test_two_drainers_claim_each_job_once(prefect_results: Path) -> None:
-    from podclip.flows.drain import drain_queue
-
+def test_two_dispatchers_start_one_run_per_job(prefect_results: Path) -> None:
     _register_episode_deployment()
     engine = ops.engine_for(get_settings().resolved_database_url)
-    jobs = {
+    jobs_ = {
         ops.create_job(
             engine, source_type="audio_url", source_url=f"https://e.com/{i}.mp3", show_name="Show"
         ).id
@@ -50,42 +58,88 @@ def test_two_drainers_claim_each_job_once(prefect_results: Path) -> None:
     sandbox = ops.create_job(
         engine, source_type="audio_url", source_url="https://e.com/t.mp3", environment="test"
     )
+    woken: list[str] = []
+    dispatchers = [
+        Dispatcher(get_settings(), engine, wake=lambda n=name: woken.append(n), owner=name)
+        for name in ("a", "b")
+    ]
     started: list[list[str]] = []
     barrier = threading.Barrier(2)
 
-    def drain() -> None:
+    def dispatch(dispatcher: Dispatcher) -> None:
         barrier.wait()
         for _ in range(3):
-            started.append(drain_queue(limit=4))
+            started.append(dispatcher.dispatch(limit=4))
 
-    threads = [threading.Thread(target=drain) for _ in range(2)]
+    threads = [threading.Thread(target=dispatch, args=(d,)) for d in dispatchers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
     taken = [job for batch in started for job in batch]
-    assert sorted(taken) == sorted(jobs)  # every job once, none twice, sandbox never
+    assert sorted(taken) == sorted(jobs_)  # every job once, none twice, sandbox never
     # The Prefect harness is shared by the session: count only this test's jobs' runs.
     runs = _flow_runs_by_job()
-    assert {job: runs.get(job, 0) for job in jobs} == dict.fromkeys(jobs, 1)
+    assert {job: runs.get(job, 0) for job in jobs_} == dict.fromkeys(jobs_, 1)
     assert ops.get_job(engine, sandbox.id).flow_run_id is None
+    assert woken  # a dispatcher that started runs woke its runner
+    assert not queue.has_claimable(engine)
+    assert dispatchers[0].dispatch() == []
 
 
-def test_dead_run_is_requeued_with_a_new_attempt(prefect_results: Path) -> None:
-    from podclip.flows.drain import drain_queue, requeue_dead_claims
+def test_a_repeated_start_finds_the_same_run(prefect_results: Path) -> None:
+    """A dispatcher that died between creating the run and recording it, or two that raced
+    past the claim, get the run that exists: the idempotency key is the job and attempt."""
+    _register_episode_deployment()
+    engine = ops.engine_for(get_settings().resolved_database_url)
+    job = ops.create_job(engine, source_type="audio_url", source_url="https://e.com/y.mp3")
+    ((job_id, attempt),) = queue.claim_queued(engine, "test", 5)
+    first = _dispatcher(owner="one").start_run(job_id, attempt)
+    second = _dispatcher(owner="two").start_run(job_id, attempt)
+    assert first == second == ops.get_job(engine, job.id).flow_run_id
+    assert _flow_runs_by_job()[job.id] == 1
+
+
+def test_the_sweep_requeues_a_dead_run_with_a_new_attempt(prefect_results: Path) -> None:
+    from prefect.states import Crashed
 
     _register_episode_deployment()
     engine = ops.engine_for(get_settings().resolved_database_url)
+    dispatcher = _dispatcher()
     job = ops.create_job(engine, source_type="audio_url", source_url="https://e.com/x.mp3")
-    assert drain_queue(limit=5) == [job.id]
+    assert dispatcher.dispatch(limit=5) == [job.id]
     first_run = ops.get_job(engine, job.id).flow_run_id
+    assert first_run is not None
+    assert dispatcher.sweep() == []  # scheduled, within grace
     with get_client(sync_client=True) as client:
-        from prefect.states import Crashed
-
         client.set_flow_run_state(first_run, Crashed(message="killed"), force=True)
-    assert requeue_dead_claims() == [job.id]
+    assert dispatcher.sweep() == [job.id]
     assert ops.get_job(engine, job.id).status == "queued"
-    assert drain_queue(limit=5) == [job.id]
+    assert dispatcher.dispatch(limit=5) == [job.id]
     second_run = ops.get_job(engine, job.id).flow_run_id
     assert second_run != first_run
     assert queue.claim_queued(engine, "nobody", 5) == []
+
+
+def test_the_sweep_requeues_a_run_that_stopped_beating(prefect_results: Path) -> None:
+    from prefect.states import Running
+
+    _register_episode_deployment()
+    engine = ops.engine_for(get_settings().resolved_database_url)
+    dispatcher = _dispatcher()
+    job = ops.create_job(engine, source_type="audio_url", source_url="https://e.com/z.mp3")
+    assert dispatcher.dispatch(limit=5) == [job.id]
+    run_id = ops.get_job(engine, job.id).flow_run_id
+    assert run_id is not None
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(run_id, Running(), force=True)
+    assert dispatcher.sweep() == []  # running and beating
+    # Its last heartbeat (and claim) now lie further back than stale_after_seconds.
+    silent = ops.utcnow() - timedelta(seconds=get_settings().queue.stale_after_seconds + 5)
+    with engine.begin() as conn:
+        conn.execute(
+            update(jobs).where(jobs.c.id == job.id).values(updated_at=silent, claimed_at=silent)
+        )
+    assert dispatcher.sweep() == [job.id]
+    events = ops.job_events_for(engine, job.id)
+    assert events[-1]["status"] == "queued" and "stopped beating" in events[-1]["message"]

@@ -6,12 +6,12 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from podclip.tasks.fetch import download_media
 
-from podclip.core.errors import InvalidSourceUrl, SourceTooLarge
+from podclip.core.errors import DownloadFailed, SourceTooLarge
 from podclip.core.settings import get_settings
 from podclip.store.media import MediaStore, sha256_file
-from tests.support.httpserver import serve
+from podclip.tasks.fetch import download_media
+from tests.support.httpserver import Route, serve
 
 PAGE = (
     b"<!doctype html><html><head><title>A talk</title>"
@@ -28,7 +28,7 @@ def _page(handler: BaseHTTPRequestHandler) -> None:
     handler.wfile.write(PAGE)
 
 
-def _redirect_to(location: str) -> object:
+def _redirect_to(location: str) -> Route:
     def route(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(302)
         handler.send_header("Location", location)
@@ -65,19 +65,15 @@ def test_direct_url_with_redirect_is_content_addressed(data_root: Path, media_di
 def test_redirect_to_metadata_address_is_refused(
     data_root: Path, media_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with serve(media_dir, {"/go": _redirect_to("http://169.254.169.254/latest/meta-data")}) as s:
-        # The loopback server itself is allowed; the hop to the metadata address is not.
-        monkeypatch.setattr("podclip.tasks.fetch.check_url", _allow_loopback_only)
-        with pytest.raises(InvalidSourceUrl):
-            download_media.fn(s.url("go"))
-
-
-def _allow_loopback_only(url: str, *, allow_private: bool) -> str:
-    from podclip.core.netsafe import check_url
-
-    if url.startswith("http://127.0.0.1:"):
-        return url
-    return check_url(url, allow_private=False)
+    # The loopback server counts as public here; the hop to the metadata address does not.
+    monkeypatch.setenv("PODCLIP_ALLOW_PRIVATE_URLS", "0")
+    monkeypatch.setenv("PODCLIP_EGRESS__TREAT_AS_PUBLIC", "127.0.0.1/32")
+    get_settings.cache_clear()
+    metadata = _redirect_to("http://169.254.169.254/latest/meta-data")
+    with serve(media_dir, {"/go": metadata}) as s, pytest.raises(DownloadFailed) as caught:
+        download_media.fn(s.url("go"))
+    assert caught.value.code == "download_failed"
+    assert s.requests == ["/go"]
 
 
 def test_size_cap(data_root: Path, media_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

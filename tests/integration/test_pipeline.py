@@ -48,7 +48,7 @@ def _check_outputs(job: ops.Job, *, min_clips: int, max_clips: int) -> list[dict
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), "clips overlap"
     for clip in clips:
         assert clip["moment_type"] and clip["category"] and clip["reason"]
-        assert 0 < len(clip["hook"]) <= 100
+        assert 0 < len(clip["hook"]) <= 120  # scoring.explain.HOOK_MAX_CHARS
         assert clip["pull_quote"] in clip["transcript_text"]
         # The default platforms need one vertical (TikTok, Reels, Shorts, LinkedIn) and one
         # landscape (X/Twitter) file per clip; clips are shorter than every platform's limit.

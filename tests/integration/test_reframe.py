@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from podclip.tasks.ffmpeg import probe
 from podclip.tasks.reframe import FaceTrack, detect_faces, plan_crop, track_faces
-
 from tests.support.frames import frame_at
 from tests.support.media import moving_face_video, plain_video, spoken_words, stored
 
@@ -34,10 +34,12 @@ def _gray(rgb: np.ndarray) -> np.ndarray:
 
 
 def _render(source: Path, preset: str) -> Path:
-    from podclip.tasks.render import render_clip
+    from podclip.core.settings import get_settings
+    from podclip.tasks.render import render_clip, render_options
 
     media, audio = stored(source)
-    clip = render_clip(media, audio, START, END, spoken_words(START, END), preset, "clean-white")
+    look = render_options(get_settings().render, {"caption_style": "clean-white"})
+    clip = render_clip(media, audio, START, END, spoken_words(START, END), preset, look)
     return Path(clip.path)
 
 

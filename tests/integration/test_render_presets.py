@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from podclip.tasks.captions import CAPTION_STYLES, caption_size
-from podclip.tasks.ffmpeg import probe
 
 from podclip.core.presets import PRESETS
+from podclip.tasks.captions import CAPTION_STYLES, caption_size
+from podclip.tasks.ffmpeg import probe
 from tests.support.frames import caption_pixels, frame_at
 from tests.support.media import plain_video, spoken_words, stored
 
@@ -17,11 +17,13 @@ START, END = 20.0, 26.0
 
 
 def _render(source: Path, preset: str, style: str = "yellow-pop") -> tuple[Path, float]:
-    from podclip.tasks.render import render_clip
+    from podclip.core.settings import get_settings
+    from podclip.tasks.render import render_clip, render_options
 
     media, audio = stored(source)
     words = spoken_words(START, END)
-    clip = render_clip(media, audio, START, END, words, preset, style, "The Long Game")
+    look = render_options(get_settings().render, {"caption_style": style}, "The Long Game")
+    clip = render_clip(media, audio, START, END, words, preset, look)
     # A frame 0.1 s into a word in the middle of the clip: that word is highlighted.
     word = words[len(words) // 2]
     return Path(clip.path), word.start - START + 0.1
@@ -72,13 +74,12 @@ def test_feed_artwork_and_caption_files(
     prefect_results: Path, sample_episode: Path, tmp_path: Path
 ) -> None:
     """An rss_feed_url job: the channel's artwork is in the audiogram; SRT/VTT per clip."""
-    from podclip.flows.episode import process_episode
-    from podclip.tasks.ffmpeg import run_ffmpeg
-    from podclip.tasks.render import artwork_box
-
     from podclip.core.settings import get_settings
+    from podclip.flows.episode import process_episode
     from podclip.store import ops
     from podclip.store.clips import clips_for_job
+    from podclip.tasks.ffmpeg import run_ffmpeg
+    from podclip.tasks.render import artwork_box
     from tests.support.feedserver import FeedHost
     from tests.support.httpserver import serve
 
@@ -121,11 +122,10 @@ def test_artwork_download_is_checked(
     data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only a real image, under the byte cap, from an allowed address becomes artwork."""
-    from podclip.tasks.artwork import ArtworkUnavailable, store_artwork
-    from podclip.tasks.ffmpeg import run_ffmpeg
-
     from podclip.core.errors import PodclipError
     from podclip.core.settings import get_settings
+    from podclip.tasks.artwork import ArtworkUnavailable, store_artwork
+    from podclip.tasks.ffmpeg import run_ffmpeg
     from tests.support.feedserver import FeedHost
     from tests.support.httpserver import serve
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from podclip.scoring.types import ScoredMoment, Word
-from podclip.tasks.ffmpeg import probe, run_ffmpeg
 
 from podclip.core.records import AudioTrack, ClipPlan, MediaInfo, SourceMedia
 from podclip.core.settings import get_settings
+from podclip.scoring.types import ScoredMoment, Word
 from podclip.store import ops
 from podclip.store.media import MediaStore, sha256_file
+from podclip.tasks.ffmpeg import probe, run_ffmpeg
 from tests.support.frames import frame_at
 
 pytestmark = pytest.mark.slow
@@ -64,14 +64,15 @@ def _rms(path: Path, start: float, seconds: float) -> float:
 def test_trailer_of_a_video_episode(
     prefect_results: Path, tmp_path: Path, sample_episode: Path
 ) -> None:
-    from podclip.tasks.trailer import plan_trailer, render_trailer, trailer_length
+    from podclip.tasks.trailer import plan_trailer, render_trailer, trailer_length, trailer_options
 
     settings = get_settings()
     opts = settings.trailer
+    shape = trailer_options(opts, settings.render)
     source = _source(tmp_path, sample_episode)
     cuts = plan_trailer(_plans(), opts)
     assert opts.min_segments <= len(cuts) <= opts.max_segments
-    trailer = render_trailer(source, cuts, "The Long Game", "Episode 12: Daniel Okafor")
+    trailer = render_trailer(source, cuts, "The Long Game", "Episode 12: Daniel Okafor", shape)
 
     local = MediaStore.from_settings(settings).local_path(trailer.key)
     info = probe(local)
@@ -95,7 +96,7 @@ def test_trailer_of_a_video_episode(
 
     # Content-addressed: the same request is the same file, not rendered again.
     mtime = local.stat().st_mtime_ns
-    again = render_trailer(source, cuts, "The Long Game", "Episode 12: Daniel Okafor")
+    again = render_trailer(source, cuts, "The Long Game", "Episode 12: Daniel Okafor", shape)
     assert again == trailer and local.stat().st_mtime_ns == mtime
 
     # The flow's step asks for the same trailer and hands it to publish as an output.

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from podclip.tasks.audio import extract_audio
-from podclip.tasks.fetch import download_media
-from podclip.tasks.transcribe import transcribe_audio
 
 from podclip.core.settings import get_settings
+from podclip.tasks.audio import audio_options, extract_audio
+from podclip.tasks.fetch import download_media
+from podclip.tasks.transcribe import transcribe_audio, transcription_options
 from tests.support.wer import word_error_rate
 
 pytestmark = pytest.mark.slow
@@ -27,11 +27,9 @@ CASES = [
 
 
 def _transcribe(path: Path) -> str:
-    opts = get_settings().transcribe
-    audio = extract_audio.fn(download_media.fn(str(path)))
-    transcript = transcribe_audio.fn(
-        audio, opts.model_id, opts.beam_size, opts.batch_size, opts.vad_filter
-    )
+    settings = get_settings()
+    audio = extract_audio.fn(download_media.fn(str(path)), audio_options(settings.fetch))
+    transcript = transcribe_audio.fn(audio, transcription_options(settings.transcribe, {}))
     assert transcript.segments, "no speech found"
     for segment in transcript.segments:
         assert segment.words, "word timestamps missing"

@@ -26,13 +26,14 @@ from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from podclip.client.signatures import SignatureVerificationError, verify_signature
-from podclip.core.errors import TranscriptionFailed
+from podclip.core.errors import NoJobs, TranscriptionFailed, WebhookNotFound
 from podclip.core.settings import Settings, get_settings
 from podclip.store import ops
-from podclip.store import webhooks as store
+from podclip.store import webhook_deliveries as deliveries
+from podclip.store import webhook_registry as registry
 from tests.support.webhook_receiver import Receiver, receive
 
-ALL_EVENTS = ["job.created", "job.complete", "job.failed"]
+ALL_EVENTS = ["job.created", "job.completed", "job.failed"]
 
 
 @pytest.fixture
@@ -64,11 +65,11 @@ def _drain(settings: Settings, done: Callable[[], bool], timeout: float = 20.0) 
         time.sleep(0.005)
 
 
-def _deliveries(engine: Engine, hook: store.Webhook) -> list[store.Delivery]:
-    return store.list_deliveries(engine, hook.id, environment=hook.environment)
+def _deliveries(engine: Engine, hook: registry.Webhook) -> list[deliveries.Delivery]:
+    return deliveries.list_deliveries(engine, hook.id, environment=hook.environment)
 
 
-def _settled(engine: Engine, hook: store.Webhook, count: int) -> Callable[[], bool]:
+def _settled(engine: Engine, hook: registry.Webhook, count: int) -> Callable[[], bool]:
     def done() -> bool:
         rows = _deliveries(engine, hook)
         return len(rows) >= count and all(d.status != "pending" for d in rows)
@@ -92,7 +93,9 @@ def test_every_delivery_verifies_with_standardwebhooks_and_the_helper(
 ) -> None:
     settings = env()
     engine = _engine(settings)
-    hook = store.create_webhook(engine, url=receiver.url(), events=ALL_EVENTS, environment="live")
+    hook = registry.create_webhook(
+        engine, url=receiver.url(), events=ALL_EVENTS, environment="live"
+    )
     failed = _job(engine)
     ops.fail_job(engine, failed, TranscriptionFailed("no speech found"))
     _drain(settings, _settled(engine, hook, 2))
@@ -118,7 +121,7 @@ def test_every_delivery_verifies_with_standardwebhooks_and_the_helper(
     assert events[0]["data"]["object"]["status"] == "queued"
 
     # The job as GET /v1/jobs/{id} renders it (the API's own view and schema).
-    from podclip.webhooks import EventRenderer
+    from podclip.tasks.webhook_payloads import EventRenderer
 
     assert job == EventRenderer(settings).job_object(ops.get_job(engine, failed))
 
@@ -142,10 +145,10 @@ def test_events_only_reach_webhooks_of_the_jobs_environment_that_want_them(
 ) -> None:
     settings = env()
     engine = _engine(settings)
-    done_only = store.create_webhook(
-        engine, url=receiver.url("/done"), events=["job.complete"], environment="live"
+    done_only = registry.create_webhook(
+        engine, url=receiver.url("/done"), events=["job.completed"], environment="live"
     )
-    sandbox = store.create_webhook(
+    sandbox = registry.create_webhook(
         engine, url=receiver.url("/sandbox"), events=ALL_EVENTS, environment="test"
     )
     job_id = _job(engine)
@@ -162,7 +165,7 @@ def test_fails_three_times_then_delivered_on_the_fourth_attempt_on_schedule(
     settings = env(time_scale=scale)
     engine = _engine(settings)
     with receive([500, 503, 500, 200]) as receiver:
-        hook = store.create_webhook(
+        hook = registry.create_webhook(
             engine, url=receiver.url(), events=["job.created"], environment="live"
         )
         _job(engine)
@@ -174,13 +177,13 @@ def test_fails_three_times_then_delivered_on_the_fourth_attempt_on_schedule(
     assert len(got) == 4
     assert len({r.headers["webhook-id"] for r in got}) == 1
     assert len({r.body for r in got}) == 1
-    attempts = store.attempts_of(engine, delivery.id)
+    attempts = deliveries.attempts_of(engine, delivery.id)
     assert [a["status_code"] for a in attempts] == [500, 503, 500, 200]
     for number, (before, after) in enumerate(itertools.pairwise(attempts), 1):
-        scheduled = store.RETRY_SCHEDULE[number - 1] * scale
+        scheduled = deliveries.RETRY_SCHEDULE[number - 1] * scale
         waited = (after["started_at"] - before["finished_at"]).total_seconds()
         assert waited >= scheduled, (number, waited, scheduled)
-    assert store.get_webhook(engine, hook.id, environment="live").consecutive_failures == 0
+    assert registry.get_webhook(engine, hook.id, environment="live").consecutive_failures == 0
 
 
 def test_ten_failed_deliveries_in_a_row_deactivate_the_webhook(
@@ -190,13 +193,13 @@ def test_ten_failed_deliveries_in_a_row_deactivate_the_webhook(
     settings = env(time_scale=0.00002)
     engine = _engine(settings)
     with receive([500]) as receiver:
-        hook = store.create_webhook(
+        hook = registry.create_webhook(
             engine, url=receiver.url(), events=["job.created"], environment="live"
         )
         for _ in range(10):
             _job(engine)
         _drain(settings, _settled(engine, hook, 10), timeout=60)
-        after = store.get_webhook(engine, hook.id, environment="live")
+        after = registry.get_webhook(engine, hook.id, environment="live")
         assert not after.active
         assert after.consecutive_failures == 10
         assert after.deactivated_reason == "10 consecutive deliveries failed"
@@ -212,17 +215,17 @@ def test_a_2xx_resets_the_failure_count(env: Callable[..., Settings]) -> None:
     settings = env(time_scale=0.00002)
     engine = _engine(settings)
     with receive([500]) as receiver:
-        hook = store.create_webhook(
+        hook = registry.create_webhook(
             engine, url=receiver.url(), events=["job.created"], environment="live"
         )
         for _ in range(3):
             _job(engine)
         _drain(settings, _settled(engine, hook, 3), timeout=30)
-        assert store.get_webhook(engine, hook.id, environment="live").consecutive_failures == 3
+        assert registry.get_webhook(engine, hook.id, environment="live").consecutive_failures == 3
         receiver.statuses = [200]
         _job(engine)
         _drain(settings, _settled(engine, hook, 4))
-    after = store.get_webhook(engine, hook.id, environment="live")
+    after = registry.get_webhook(engine, hook.id, environment="live")
     assert after.active and after.consecutive_failures == 0
 
 
@@ -230,14 +233,14 @@ def test_410_gone_deactivates_at_once(env: Callable[..., Settings]) -> None:
     settings = env()
     engine = _engine(settings)
     with receive([410]) as receiver:
-        hook = store.create_webhook(
+        hook = registry.create_webhook(
             engine, url=receiver.url(), events=["job.created"], environment="live"
         )
         _job(engine)
         _job(engine)
         deliver_due(settings, limit=1)
         assert len(receiver.received) == 1
-    after = store.get_webhook(engine, hook.id, environment="live")
+    after = registry.get_webhook(engine, hook.id, environment="live")
     assert not after.active and "410" in str(after.deactivated_reason)
     statuses = sorted(d.status for d in _deliveries(engine, hook))
     assert statuses == ["canceled", "failed"]
@@ -263,7 +266,7 @@ def test_redirects_timeouts_and_refused_connections_are_failed_attempts(
                 "refused": f"http://127.0.0.1:{closed_port}/hook",
             }
             made = {
-                name: store.create_webhook(
+                name: registry.create_webhook(
                     engine, url=url, events=["job.created"], environment="live"
                 )
                 for name, url in hooks.items()
@@ -285,7 +288,7 @@ def test_two_deliverers_at_once_send_each_attempt_once(
 ) -> None:
     settings = env(batch_size=3, concurrency=2)
     engine = _engine(settings)
-    hook = store.create_webhook(
+    hook = registry.create_webhook(
         engine, url=receiver.url(), events=["job.created"], environment="live"
     )
     for _ in range(12):
@@ -314,7 +317,9 @@ def test_sandbox_jobs_fire_their_events_without_being_polled(
     monkeypatch.setenv("PODCLIP_API__SANDBOX_STEP_SECONDS", "0.05")
     settings = env()
     engine = _engine(settings)
-    hook = store.create_webhook(engine, url=receiver.url(), events=ALL_EVENTS, environment="test")
+    hook = registry.create_webhook(
+        engine, url=receiver.url(), events=ALL_EVENTS, environment="test"
+    )
     good = _job(engine, "test", "https://example.com/episode.mp3")
     bad = _job(engine, "test", "https://example.com/FAIL.mp3")
     _drain(settings, _settled(engine, hook, 4))
@@ -339,16 +344,16 @@ def test_test_fire_and_replay_resend_the_same_event(
 ) -> None:
     settings = env()
     engine = _engine(settings)
-    hook = store.create_webhook(
+    hook = registry.create_webhook(
         engine, url=receiver.url(), events=["job.failed"], environment="live"
     )
-    with pytest.raises(store.NoJobs):
-        store.fire_test_event(engine, hook.id, environment="live")
+    with pytest.raises(NoJobs):
+        deliveries.fire_test_event(engine, hook.id, environment="live")
     job_id = _job(engine)
-    test = store.fire_test_event(engine, hook.id, environment="live")
+    test = deliveries.fire_test_event(engine, hook.id, environment="live")
     assert test.event_type == "job.completed" and test.status == "pending"
     _drain(settings, _settled(engine, hook, 1))
-    replay = store.replay_delivery(engine, test.id, environment="live")
+    replay = deliveries.replay_delivery(engine, test.id, environment="live")
     assert replay.replay_of == test.id and replay.request_id == test.request_id
     _drain(settings, _settled(engine, hook, 2))
     first, second = receiver.wait_for(2)
@@ -357,8 +362,8 @@ def test_test_fire_and_replay_resend_the_same_event(
     event = json.loads(first.body)
     assert event["type"] == "job.completed" and event["data"]["object"]["id"] == job_id
     assert event["request_id"] == test.request_id
-    with pytest.raises(store.WebhookNotFound):
-        store.replay_delivery(engine, test.id, environment="test")
+    with pytest.raises(WebhookNotFound):
+        deliveries.replay_delivery(engine, test.id, environment="test")
 
 
 KILLED_DELIVERER = """
@@ -381,7 +386,7 @@ def test_a_deliverer_killed_between_claim_and_send_loses_nothing(
 ) -> None:
     settings = env(lease_seconds=5)
     engine = _engine(settings)
-    hook = store.create_webhook(
+    hook = registry.create_webhook(
         engine, url=receiver.url(), events=["job.created"], environment="live"
     )
     job_id = _job(engine)

@@ -1,42 +1,50 @@
-"""The ``deliver-webhooks`` flow on Prefect's test harness, and its scheduled deployment."""
+"""The webhook delivery loop of ``podclip serve``, and the deployments that no longer poll."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
-import pytest
 from standardwebhooks import Webhook as StandardWebhook
 
 from podclip.core.settings import get_settings
 from podclip.store import ops
-from podclip.store import webhooks as store
+from podclip.store import webhook_registry as registry
 from tests.support.webhook_receiver import receive
 
 
-@pytest.mark.slow
-def test_the_flow_delivers_what_is_due(prefect_results: Path) -> None:
-    from podclip.flows.webhooks import deliver_webhooks
+def test_the_loop_delivers_what_is_due_until_stopped(data_root: Path) -> None:
+    from podclip.flows.webhooks import run_webhook_loop
 
-    settings = get_settings()
+    settings = get_settings().model_copy(deep=True)
+    settings.webhooks.deliver_interval_seconds = 0.2
     engine = ops.engine_for(settings.resolved_database_url)
+    stop = threading.Event()
     with receive() as receiver:
-        hook = store.create_webhook(
+        hook = registry.create_webhook(
             engine, url=receiver.url(), events=["job.created"], environment="live"
         )
+        loop = threading.Thread(target=run_webhook_loop, args=(settings, stop), daemon=True)
+        loop.start()
         job = ops.create_job(
             engine, source_type="audio_url", source_url="https://example.com/a.mp3"
         )
-        assert deliver_webhooks() == {"delivered": 1}
+        deadline = time.monotonic() + 30  # bounded wait, not a timing assertion
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stop.set()
+        loop.join(timeout=30)
+        assert not loop.is_alive()
         (request,) = receiver.received
     event = StandardWebhook(hook.secret).verify(request.body, request.headers)
     assert event["type"] == "job.created" and event["data"]["object"]["id"] == job.id
-    assert deliver_webhooks() == {}
 
 
-def test_deliver_webhooks_is_deployed_on_its_interval(data_root: Path) -> None:
+def test_served_deployments_have_no_schedules(data_root: Path) -> None:
+    """Nothing polls through Prefect: the dispatcher starts every run (issue 14, idle churn)."""
     from podclip.deployments.definitions import runner_deployments
 
-    (deployment,) = [d for d in runner_deployments(get_settings()) if d.name == "deliver-webhooks"]
-    (schedule,) = deployment.schedules
-    interval = get_settings().webhooks.deliver_interval_seconds
-    assert schedule.schedule.interval.total_seconds() == interval
+    deployments = runner_deployments(get_settings())
+    assert sorted(d.name for d in deployments) == ["poll-feeds", "process-episode"]
+    assert all(not d.schedules for d in deployments)

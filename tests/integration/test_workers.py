@@ -1,6 +1,7 @@
-"""Many machines, on one: a Prefect server on PostgreSQL and two `podclip worker` processes on
-one process work pool. Ten queued jobs are each processed exactly once, and the global limit on
-transcription holds across both workers (the most transcriptions seen at once is recorded).
+"""Many machines, on one: a Prefect server on PostgreSQL, a `podclip dispatcher` and two
+`podclip worker` processes on one process work pool. Ten queued jobs are each processed exactly
+once, and the global limit on transcription holds across both workers (the most transcriptions
+seen at once is recorded).
 """
 
 from __future__ import annotations
@@ -186,8 +187,8 @@ def test_two_workers_process_each_job_once_within_the_transcription_limit(
             ops.create_job(engine, source_type="file", source_url=str(path)).id
             for path in _slices(tmp_path, sample_episode)
         ]
-        drain = "from flows.drain import drain_queue; drain_queue(limit=10)"
-        cli(sys.executable, "-c", drain)
+        # One long-lived dispatcher starts a run per job; the workers take them from the pool.
+        procs.start("dispatcher", [str(BIN / "podclip"), "dispatcher"], env)
 
         def finished() -> bool:
             return all(ops.get_job(engine, j).is_terminal for j in job_ids)

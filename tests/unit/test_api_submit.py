@@ -148,3 +148,16 @@ def test_upload_accepts_every_platform_name() -> None:
 
     pattern = SubmitUpload.model_fields["platforms"].metadata
     assert any("youtube_shorts" in str(m) for m in pattern)
+
+
+def test_options_language_is_a_language_code() -> None:
+    from podclip.api.errors import ApiError
+    from podclip.api.submit import parse_options
+
+    from podclip.core.settings import Settings
+
+    assert parse_options({"language": "ES"}, Settings())["language"] == "es"
+    for bad in ("spanish", "e", 7, "es-MX"):
+        with pytest.raises(ApiError) as caught:
+            parse_options({"language": bad}, Settings())
+        assert caught.value.param == "options.language"

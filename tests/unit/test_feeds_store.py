@@ -11,14 +11,16 @@ from sqlalchemy import Engine, delete, select
 
 from podclip.core.errors import InvalidSourceUrl
 from podclip.store import feeds, ops
-from podclip.store.feeds_schema import feed_items
-from podclip.store.ops_schema import job_events, jobs, schema_migrations
+from podclip.store.migrate import migrate
+from podclip.store.schema import feed_items, job_events, jobs, schema_migrations
 
 
 @pytest.fixture
 def engine(tmp_path: Path, database_url: str | None) -> Engine:
     # database_url: each test runs on SQLite and on PostgreSQL (tests/conftest.py).
-    return ops.engine_for(database_url or f"sqlite:///{tmp_path / 'ops.db'}")
+    url = database_url or f"sqlite:///{tmp_path / 'ops.db'}"
+    migrate(url)
+    return ops.engine_for(url)
 
 
 def _job_fields(n: int) -> dict[str, object]:

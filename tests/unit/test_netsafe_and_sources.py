@@ -69,3 +69,15 @@ def test_source_classification(tmp_path: object) -> None:
     assert source_for("https://cdn.example.com/ep.mp3?x=1")[0] == "audio_url"
     kind, path = source_for("relative/episode.mp3")
     assert kind == "file" and path.startswith("/")
+
+
+def test_error_text_loses_server_paths() -> None:
+    from podclip.core.redact import redact_paths
+
+    text = (
+        "ffmpeg failed: /srv/podclip/data/media/scratch/ab12: Invalid data; "
+        "'/tmp/podclip-ffmpeg-x/ffmpeg' see http://cdn.example.com/a/b.mp3"
+    )
+    out = redact_paths(text, roots=("/srv/podclip/data",))
+    assert "/srv/" not in out and "/tmp/" not in out
+    assert "http://cdn.example.com/a/b.mp3" in out

@@ -75,8 +75,8 @@ def test_a_long_clip_gets_a_trimmed_copy_per_stricter_limit() -> None:
 
 
 def test_clip_view_serves_each_platform_a_render_within_its_limit(data_root: object) -> None:
-    from podclip.api.media import MediaLinks
-    from podclip.api.views import clip_view
+    from podclip.store.links import MediaLinks
+    from podclip.store.job_view import clip_view
     from podclip.core.settings import get_settings
 
     links = MediaLinks(get_settings())

@@ -80,7 +80,12 @@ def test_public_names() -> None:
 def test_signatures() -> None:
     assert list(inspect.signature(build_windows).parameters) == ["segments", "options"]
     assert list(inspect.signature(scoring.score_windows).parameters) == ["windows", "options"]
-    assert list(inspect.signature(select_moments).parameters) == ["scored", "options", "count"]
+    assert list(inspect.signature(select_moments).parameters) == [
+        "scored",
+        "options",
+        "count",
+        "avoid",
+    ]
     assert list(inspect.signature(score_episode).parameters) == ["segments", "options", "count"]
     defaults = ScoringOptions()
     assert (defaults.min_window_s, defaults.max_window_s) == (15.0, 90.0)

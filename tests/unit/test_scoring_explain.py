@@ -1,11 +1,17 @@
-"""Reason, hook, pull quote and shareability arithmetic: pure, no model."""
+"""Reason, hook, pull quote and shareability arithmetic: pure, no model (real text from
+../shared/data through the label files)."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
+
 from podclip.scoring.cues import sentence_cues
-from podclip.scoring.explain import HOOK_MAX_CHARS, explain, make_hook
+from podclip.scoring.explain import HOOK_MAX_CHARS, explain, make_hook, pick_hook
 from podclip.scoring.labels import LABELS
 from podclip.scoring.options import LengthBounds
 from podclip.scoring.shareability import (
@@ -16,6 +22,9 @@ from podclip.scoring.shareability import (
     raw_score,
     self_containedness,
 )
+from podclip.scoring.text import split_sentences
+
+REAL_LABELS = Path(__file__).resolve().parents[2] / "scoring" / "data" / "real"
 
 
 def probs_for(moment_type: str, n: int, p: float = 0.8) -> np.ndarray:
@@ -31,20 +40,20 @@ def run_explain(sentences: list[str], moment_type: str) -> tuple[str, str, str]:
     return e.reason, e.hook, e.pull_quote
 
 
-def test_reason_quotes_the_clip() -> None:
+def test_reason_says_who_does_what_and_quotes_the_clip() -> None:
     sentences = [
         "Okay, let me put a stake in the ground.",
-        "By 2030, half of all homes will run on solar.",
-        "The utilities are not ready for it.",
+        "By 2030, half of all homes in Texas will run on solar.",
+        "The utilities in Texas are not ready for it.",
     ]
     reason, _, _ = run_explain(sentences, "bold_prediction")
-    assert reason.startswith("Bold prediction: ")
-    assert '"2030"' in reason
-    assert '"half of all homes"' in reason
+    assert reason.startswith('One speaker predicts with a date ("2030")')
+    assert "about Texas" in reason
     assert reason.endswith(".")
     text = " ".join(sentences)
     for quoted in reason.split('"')[1::2]:
         assert quoted in text
+    assert not re.search(r"\(\d+%\)", reason)
 
 
 def test_reasons_differ_between_clips_of_one_type() -> None:
@@ -65,8 +74,8 @@ def test_debate_reason_counts_turns() -> None:
     cues = [sentence_cues(s) for s in sentences]
     probs = probs_for("host_guest_debate", 3)
     e = explain("host_guest_debate", sentences, cues, probs, probs[0], ["A", "B", "A"])
-    assert "back and forth between speakers (2 times)" in e.reason
-    assert "pushback" in e.reason
+    assert e.reason.startswith("Two speakers argue it out (the floor changes hands twice)")
+    assert 'pushback ("hold on")' in e.reason
 
 
 def test_pull_quote_is_verbatim_and_hook_is_short() -> None:
@@ -104,7 +113,7 @@ def test_hook_rules(line: str) -> None:
 
 def test_hook_keeps_question_mark_and_drops_fillers() -> None:
     assert make_hook("yeah so what do you think happens next?") == "What do you think happens next?"
-    assert make_hook("I think that's the whole game, you know.") == "I think that's the whole game"
+    assert make_hook("I think that's the whole game, you know.") == "I think that's the whole game."
 
 
 def test_length_fit() -> None:
@@ -150,3 +159,88 @@ def test_calibration_is_fixed_and_monotonic() -> None:
     assert scores.min() >= 0 and scores.max() <= 100
     # The same raw score maps to the same number whatever else is in the episode.
     assert calibrate([1.0], [slope, intercept])[0] == calibrate([1.0, -3, 4], [slope, intercept])[0]
+
+
+def test_hook_skips_fragments_and_bare_questions() -> None:
+    sentences = [
+        "It's a hard thing?",
+        "for example, marijuana was",
+        "And that's why nobody talks about it.",
+        "Nobody in my family ever said the word addiction out loud, not once.",
+    ]
+    strength = [0.9, 0.8, 0.7, 0.1]
+    assert pick_hook(sentences, strength) == sentences[3]
+
+
+def test_hook_falls_back_to_a_clause_boundary() -> None:
+    long = (
+        "When I finally walked out of that office after eleven years, I sat in my car for an "
+        "hour, and I could not stop laughing at how scared I had been of that one door"
+    )
+    hook = pick_hook([long], [1.0])
+    assert len(hook) <= HOOK_MAX_CHARS
+    assert long.startswith(hook.rstrip("."))
+    assert long[len(hook.rstrip("."))] == ","
+
+
+def real_moments(shared_data: Path) -> list[tuple[str, list[str], list[str | None]]]:
+    """(label, sentences, speakers) of labelled real moments, from the shared transcripts."""
+    out: list[tuple[str, list[str], list[str | None]]] = []
+    for path in sorted(REAL_LABELS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["label"] == "none":
+                continue
+            text = (shared_data / "transcripts" / row["file"]).read_text(encoding="utf-8")
+            passage = text[row["offset"] : row["offset"] + row["length"]]
+            sentences: list[str] = []
+            speakers: list[str | None] = []
+            speaker: str | None = "0"
+            for part in re.split(r"(\[speaker [^\]]+\])", passage):
+                mark = re.fullmatch(r"\[speaker ([^\]]+)\]", part)
+                if mark:
+                    speaker = mark.group(1)
+                    continue
+                for sentence in split_sentences(part):
+                    sentences.append(sentence)
+                    speakers.append(speaker)
+            if sentences:
+                out.append((row["label"], sentences, speakers))
+    return out
+
+
+def test_hooks_of_real_moments_are_whole_sentences_or_clauses(shared_data: Path) -> None:
+    moments = real_moments(shared_data)
+    assert len(moments) >= 100
+    whole = 0
+    for _, sentences, _ in moments:
+        strength = [float(len(s.split()) % 7) for s in sentences]  # any order will do
+        hook = pick_hook(sentences, strength)
+        assert 0 < len(hook) <= HOOK_MAX_CHARS
+        assert hook[0].isupper() or not hook[0].isalpha()
+        assert hook.endswith((".", "?", "!"))
+        body = hook.rstrip(".?!").lower()  # leading fillers go, so the case may change
+        lowered = [s.lower() for s in sentences]
+        if any(body in s and s.rstrip(".?!\"'-\u2026").endswith(body[-12:]) for s in lowered):
+            whole += 1
+        else:
+            # Otherwise the opening clauses of a sentence, cut at a clause boundary.
+            assert any(
+                body in s and s[s.index(body) + len(body) :][:1] in {",", ";", ":", " "}
+                for s in lowered
+            ), hook
+    assert whole >= 0.9 * len(moments)
+
+
+def test_reasons_of_real_moments_quote_their_own_clip(shared_data: Path) -> None:
+    reasons = set()
+    for label, sentences, speakers in real_moments(shared_data):
+        cues = [sentence_cues(s) for s in sentences]
+        probs = probs_for(label, len(sentences))
+        e = explain(label, sentences, cues, probs, probs[0], speakers)
+        assert e.reason.split()[0] in {"One", "Two", "3", "4", "5", "6"}
+        quoted = e.reason.rsplit(': "', 1)[1].rstrip('".').rstrip(".")
+        assert quoted.replace("'", "") in " ".join(sentences).replace('"', "").replace("'", "")
+        assert not re.search(r"\(\d+%\)", e.reason)  # no template percentage
+        reasons.add(e.reason)
+    assert len(reasons) >= 100  # built from each clip, never one template per type

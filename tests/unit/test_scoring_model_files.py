@@ -1,4 +1,4 @@
-"""Head training, weights files, data handling and metrics: numpy only, no MiniLM."""
+"""Head training, weights files, data handling, validation and metrics: numpy only, no MiniLM."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from podclip.scoring.classifier import (
     SIDECAR_PATH,
     load_committed_head,
     model_version,
+    n_cue_features,
     read_sidecar,
 )
 from podclip.scoring.dataset import (
@@ -20,11 +22,22 @@ from podclip.scoring.dataset import (
     augment,
     data_files,
     data_hash,
+    load_examples,
     read_jsonl,
+    read_real,
+    split_turns,
 )
 from podclip.scoring.head import FitSettings, fit_head, load_head, save_head
 from podclip.scoring.labels import LABELS
-from podclip.scoring.metrics import evaluate_predictions
+from podclip.scoring.metrics import evaluate_predictions, fit_platt, reliability
+from podclip.scoring.train import (
+    NONE_RECALL_TARGET,
+    TrainingSet,
+    argmax_labels,
+    choose_none_bias,
+    validate,
+    with_none_bias,
+)
 
 
 def toy_data(n: int = 90, d: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -117,3 +130,110 @@ def test_committed_weights_match_data_and_sidecar() -> None:
         assert sidecar["data_sha256"] == data_hash(files), (
             f"weights in {SIDECAR_PATH.parent} were trained on other data: retrain"
         )
+
+
+def test_split_turns_keeps_speakers_and_strips_markers() -> None:
+    passage = "end of a turn.\n\n[speaker 1] Hello there. How are you?\n\n[speaker 0] Fine."
+    assert split_turns(passage, "0") == (
+        ("0", "end of a turn."),
+        ("1", "Hello there. How are you?"),
+        ("0", "Fine."),
+    )
+    assert split_turns("[speaker 2] Only one.", None) == (("2", "Only one."),)
+
+
+def test_read_real_resolves_passages_from_the_shared_folder(tmp_path: Path) -> None:
+    transcript = "# header\n\n[speaker 0] Intro words here. More intro.\n\n[speaker 1] A reply."
+    folder = tmp_path / "shared" / "transcripts" / "show"
+    folder.mkdir(parents=True)
+    (folder / "7.turns.txt").write_text(transcript, encoding="utf-8")
+    start = transcript.index("More intro.")
+    labels = tmp_path / "data" / "real" / "7.jsonl"
+    labels.parent.mkdir(parents=True)
+    row = {"file": "show/7.turns.txt", "episode": "7", "offset": start, "label": "none"}
+    row["length"] = len(transcript) - start
+    labels.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    [example] = read_real(labels, tmp_path / "shared")
+    assert example.origin == "real" and example.episode == "7" and example.split == "train"
+    assert example.turns == (("0", "More intro."), ("1", "A reply."))
+    assert example.text == "More intro. A reply."
+    assert load_examples([labels], tmp_path / "shared")[0].turns == example.turns
+    with pytest.raises(FileNotFoundError, match="PODCLIP_SHARED_DATA"):
+        read_real(labels, tmp_path / "elsewhere")
+
+
+def test_written_data_is_marked_written() -> None:
+    for path in data_files():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        expected = "real" if path.parent.name == "real" else "written"
+        assert {row["origin"] for row in rows} == {expected}, path
+
+
+def test_reliability_and_ece() -> None:
+    table, ece = reliability([5.0, 15.0, 95.0, 95.0], [False, True, True, False])
+    assert [b.n for b in table] == [1, 1, 0, 0, 0, 0, 0, 0, 0, 2]
+    assert table[9].share_moments == 0.5
+    assert ece == pytest.approx((0.05 + 0.85 + 2 * 0.45) / 4)
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 20000)
+    _, calibrated = reliability(100 * p, rng.uniform(0, 1, 20000) < p)
+    assert calibrated < 0.02
+
+
+def test_platt_recovers_a_logistic_relation() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 2, 20000)
+    y = rng.uniform(0, 1, 20000) < 1 / (1 + np.exp(-(0.7 * x - 1.0)))
+    slope, intercept = fit_platt(x, y)
+    assert slope == pytest.approx(0.7, abs=0.05)
+    assert intercept == pytest.approx(-1.0, abs=0.05)
+
+
+def toy_training_set(flip: str | None = None) -> TrainingSet:
+    """Four episodes of separable toy passages; `flip` relabels one episode's gold labels."""
+    rng = np.random.default_rng(3)
+    d = 8 + n_cue_features() + 1
+    centers = rng.normal(0, 2, size=(len(LABELS), d))
+    written_y = np.arange(90) % len(LABELS)
+    written = centers[written_y] + rng.normal(0, 1, size=(90, d))
+    real_y = np.where(np.arange(80) % 4 == 0, np.arange(80) % len(LABELS), len(LABELS) - 1)
+    real = centers[real_y] + rng.normal(0, 1.5, size=(80, d))
+    episodes = np.asarray([str(i % 4) for i in range(80)])
+    targets = real_y.copy()
+    if flip is not None:
+        targets[episodes == flip] = (targets[episodes == flip] + 1) % len(LABELS)
+    examples = tuple(
+        Example(f"Passage {i} says something.", LABELS[t], origin="real", episode=e)
+        for i, (t, e) in enumerate(zip(targets, episodes, strict=True))
+    )
+    return TrainingSet(
+        written.astype(np.float32),
+        written_y.astype(np.int64),
+        real.astype(np.float32),
+        targets.astype(np.int64),
+        real[:, :].astype(np.float32),
+        episodes,
+        examples,
+    )
+
+
+def test_leave_one_episode_out_never_uses_the_held_out_labels() -> None:
+    result, _ = validate(toy_training_set())
+    assert {"macro_f1", "none_recall", "ece", "reliability", "per_class"} <= set(result)
+    assert len(result["predictions"]) == 80
+    assert sum(row["n"] for row in result["reliability"]) == 80
+    flipped, _ = validate(toy_training_set(flip="2"))
+    held = [i for i in range(80) if i % 4 == 2]
+    assert [flipped["predictions"][i] for i in held] == [result["predictions"][i] for i in held]
+    assert [flipped["scores"][i] for i in held] == [result["scores"][i] for i in held]
+    assert flipped["predictions"] != result["predictions"]
+
+
+def test_none_bias_reaches_the_recall_target() -> None:
+    rng = np.random.default_rng(5)
+    gold = ["none"] * 60 + ["how_to"] * 40
+    probs = rng.dirichlet(np.ones(len(LABELS)), size=100)
+    bias = choose_none_bias(probs, gold)
+    predicted = argmax_labels(with_none_bias(probs, bias))
+    recall = sum(p == "none" for p, g in zip(predicted, gold, strict=True) if g == "none") / 60
+    assert recall >= NONE_RECALL_TARGET

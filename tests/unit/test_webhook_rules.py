@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from podclip.core.errors import InvalidSourceUrl
-from podclip.store.webhooks import RETRY_SCHEDULE, InvalidEvents, normalize_events, retry_delay
-from podclip.webhooks import check_endpoint
+from podclip.core.errors import InvalidEvents, InvalidSourceUrl
+from podclip.store.webhook_deliveries import RETRY_SCHEDULE, retry_delay
+from podclip.store.webhook_registry import check_endpoint, normalize_events
 
 
-def test_job_complete_is_an_alias_and_duplicates_collapse() -> None:
-    assert normalize_events(["job.complete", "job.completed", "job.failed"]) == (
+def test_each_dialect_takes_its_own_event_names_and_duplicates_collapse() -> None:
+    assert normalize_events(["job.completed", "job.completed", "job.failed"], "clypt") == (
         "job.completed",
         "job.failed",
     )
+    # Klipit's job.complete is the same canonical event; each dialect refuses the other's name.
+    assert normalize_events(["job.complete", "job.created"], "klipit") == (
+        "job.completed",
+        "job.created",
+    )
+    with pytest.raises(InvalidEvents):
+        normalize_events(["job.complete"], "clypt")
+    with pytest.raises(InvalidEvents):
+        normalize_events(["job.completed"], "klipit")
 
 
 @pytest.mark.parametrize("events", [[], ["job.started"], ["job.created", "clip.ready"], [3]])

@@ -11,7 +11,7 @@ from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from podclip.client.signatures import SignatureVerificationError, verify_signature
-from podclip.store.webhooks import new_secret
+from podclip.store.webhook_registry import new_secret
 
 BODY = json.dumps({"id": "evt_1", "object": "event", "type": "job.completed"}).encode()
 

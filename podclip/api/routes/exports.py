@@ -23,17 +23,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi import Path as PathParam
 
-from podclip.api import timelines, views
+from podclip.api import timelines
 from podclip.api.deps import CacheDep, ExportsCreate, LinksDep, SettingsDep, StoresDep
 from podclip.api.errors import ApiError
-from podclip.api.media import FIXTURES_DIR, MediaLinks
 from podclip.api.routes import ERROR_RESPONSES
 from podclip.api.routes.jobs import load_job
 from podclip.api.schemas import Export, ExportRequest
 from podclip.core.presets import DEFAULT_PRESET, LENGTH_TOLERANCE, PLATFORMS, PRESETS
 from podclip.core.settings import Settings
 from podclip.core.sources import MEDIA_EXTENSIONS
+from podclip.store import job_view
 from podclip.store.clips import clip_files_for_job
+from podclip.store.links import FIXTURES_DIR, MediaLinks
 from podclip.store.media import MediaStore
 from podclip.store.ops import Job
 
@@ -174,14 +175,16 @@ def _probe(store: MediaStore, key: str, fallback: timelines.SourceRef) -> timeli
 
 
 def source_ref(store: MediaStore, job: Job) -> timelines.SourceRef:
-    """What the timelines reference: the stored source, named as the user knew it."""
+    """What the timelines reference: the stored source by a relative name the user knew it by
+    (its stream facts probed from the stored copy)."""
     key = _source_key(store, job)
     name = str(job.source.get("filename") or "") or timelines.name_from_url(job.source_url)
     if Path(name).suffix.lower() not in MEDIA_EXTENSIONS:
         name = Path(key).name if key else name or "source"
-    where = store.url_for(key) if key else job.source_url
+    # A relative reference by name: a server path (or a source URL, which may carry a token)
+    # never goes into an export; editors relink the name to the file beside the timeline.
     ref = timelines.SourceRef(
-        url=timelines.file_url(where) if where else "",
+        url=timelines.safe_name(name, fallback="source"),
         name=name,
         duration_seconds=float(job.duration_seconds or 0.0),
         has_video=bool(job.source.get("video", job.source_type != "audio_url")),
@@ -334,7 +337,7 @@ def export_job(
             f"Job {job.id} is {job.status}; only complete jobs can be exported.",
             param="id",
         )
-    rows = views.clip_rows(job, settings, cache)
+    rows = job_view.clip_rows(job, settings, cache)
     chosen = [(row, render) for row in rows if (render := _render_for(row, choice)) is not None]
     if not chosen:
         raise ApiError(

@@ -1,4 +1,9 @@
-"""Registered RSS feeds: new episodes become jobs without anyone submitting them."""
+"""Registered RSS feeds: new episodes become jobs without anyone submitting them.
+
+A feed belongs to its key's account and environment: other accounts' feeds are 404
+``not_found``; an account watches at most ``accounts.max_feeds`` (409 ``feed_limit_reached``).
+Feeds of sandbox keys are stored but never fetched.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,10 @@ from pydantic import BaseModel, Field
 from podclip.api.deps import JobsCreate, JobsRead, SettingsDep, StoresDep
 from podclip.api.errors import ApiError, from_podclip, not_found
 from podclip.api.routes import ERROR_RESPONSES
-from podclip.core.errors import InvalidSourceUrl
+from podclip.core.errors import InvalidSourceUrl, LimitReached
 from podclip.core.netsafe import check_url
 from podclip.store import feeds as feed_store
+from podclip.store.api_keys import ApiKey
 
 router = APIRouter(tags=["feeds"], responses=ERROR_RESPONSES)
 
@@ -59,43 +65,59 @@ def create_feed(
 ) -> dict[str, Any]:
     """The feed is polled every ``PODCLIP_FEEDS__POLL_INTERVAL_MINUTES`` by ``poll-feeds``."""
     try:
-        check_url(body.url, allow_private=settings.allow_private_urls)
+        # Sandbox feeds are never fetched, so their host is not even resolved.
+        check_url(
+            body.url,
+            allow_private=settings.allow_private_urls,
+            resolve=key.environment == "live",
+        )
     except InvalidSourceUrl as exc:
         raise from_podclip(exc, param="url") from exc
     try:
         feed = feed_store.add_feed(
-            stores.engine, body.url, body.show_name, body.backfill, environment=key.environment
+            stores.engine,
+            body.url,
+            body.show_name,
+            body.backfill,
+            environment=key.environment,
+            account_id=key.account_id,
+            max_feeds=settings.accounts.max_feeds,
         )
     except feed_store.FeedExists as exc:
+        raise ApiError(409, exc.code, exc.message, param="url") from exc
+    except LimitReached as exc:
         raise ApiError(409, exc.code, exc.message, param="url") from exc
     return _out(feed)
 
 
 @router.get("/feeds", response_model=FeedList, summary="List feeds")
 def list_feeds(key: JobsRead, stores: StoresDep) -> dict[str, Any]:
-    feeds = feed_store.list_feeds(stores.engine, environment=key.environment)
+    feeds = feed_store.list_feeds(
+        stores.engine, environment=key.environment, account_id=key.account_id
+    )
     return {"object": "list", "data": [_out(f) for f in feeds], "has_more": False}
 
 
 @router.get("/feeds/{feed_id}", response_model=FeedOut, summary="Get a feed")
 def get_feed(feed_id: str, key: JobsRead, stores: StoresDep) -> dict[str, Any]:
-    return _out(_owned(stores, feed_id, key.environment))
+    return _out(_owned(stores, feed_id, key))
 
 
 @router.delete("/feeds/{feed_id}", response_model=FeedDeleted, summary="Stop polling a feed")
 def delete_feed(feed_id: str, key: JobsCreate, stores: StoresDep) -> dict[str, Any]:
     """Its jobs and seen episodes stay; registering the URL again resumes it."""
-    feed = _owned(stores, feed_id, key.environment)
-    feed_store.remove_feed(stores.engine, feed.id)
+    feed = _owned(stores, feed_id, key)
+    feed_store.remove_feed(stores.engine, feed.id, account_id=key.account_id)
     return {"object": "feed", "id": feed.id, "deleted": True}
 
 
-def _owned(stores: Any, feed_id: str, environment: str) -> feed_store.Feed:
+def _owned(stores: Any, feed_id: str, key: ApiKey) -> feed_store.Feed:
+    """The key's account's active feed of its environment; anyone else's is not_found."""
     try:
-        feed = feed_store.get_feed(stores.engine, feed_id)
+        feed = feed_store.get_feed(stores.engine, feed_id, account_id=key.account_id)
     except feed_store.FeedNotFound as exc:
         raise not_found("feed", feed_id) from exc
-    if feed.environment != environment or not feed.active:
+    if feed.environment != key.environment or not feed.active:
         raise not_found("feed", feed_id)
     return feed
 

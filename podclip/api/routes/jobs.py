@@ -8,16 +8,18 @@ cache miss (a lake read, then serialisation) goes to the thread pool.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from podclip.api import sandbox, submit, uploads, views
+from podclip.api import submit, uploads
 from podclip.api.deps import (
     CacheDep,
     ClipsRead,
+    DialectDep,
     JobsCreate,
     JobsRead,
     LinksDep,
@@ -25,15 +27,21 @@ from podclip.api.deps import (
     Stores,
     StoresDep,
 )
-from podclip.api.errors import IDEMPOTENCY, ApiError, not_found
+from podclip.api.errors import IDEMPOTENCY, RATE_LIMIT, ApiError, not_found
 from podclip.api.routes import ERROR_RESPONSES
 from podclip.api.schemas import ClipList, Job, JobList, SubmitJob, SubmitUpload
-from podclip.core.errors import JobNotFound
+from podclip.core.dialects import PREFIXES, Dialect, status_word
+from podclip.core.errors import JobNotFound, LimitReached
 from podclip.core.settings import Settings
-from podclip.store import idempotency, ops
+from podclip.store import idempotency, job_view, ops, sandbox
 from podclip.store.api_keys import ApiKey
+from podclip.store.links import MediaLinks
 
 router = APIRouter(tags=["jobs"], responses=ERROR_RESPONSES)
+
+# Waiting for an in-flight twin: first re-check after 20 ms, doubling up to 200 ms.
+IDEMPOTENCY_POLL_SECONDS = 0.02
+IDEMPOTENCY_POLL_MAX_SECONDS = 0.2
 
 JobId = Annotated[str, Path(min_length=1, max_length=64, description="A job id (job_…).")]
 
@@ -71,11 +79,12 @@ SUBMIT_BODY: dict[str, Any] = {
 def load_job(stores: Stores, settings: Settings, key: ApiKey, job_id: str) -> ops.Job:
     """The job if this key's environment may see it (sandbox jobs advanced), else not_found."""
     try:
-        job = ops.get_job(stores.engine, job_id)
+        # Another account's job, or another environment's, is exactly as missing as none.
+        job = ops.get_job(
+            stores.engine, job_id, account_id=key.account_id, environment=key.environment
+        )
     except JobNotFound:
         raise not_found("job", job_id, param="id") from None
-    if job.environment != key.environment:
-        raise not_found("job", job_id, param="id")
     return sandbox.advance(stores.engine, job, step_seconds=settings.api.sandbox_step_seconds)
 
 
@@ -105,18 +114,36 @@ def _create(
     body_for_hash: Any,
 ) -> tuple[ops.Job, bool]:
     """Create the job, or replay the one its idempotency key already made; (job, replayed)."""
-    fields = submission.job_fields(key.environment)
+    fields = {
+        **submission.job_fields(key.environment),
+        "account_id": key.account_id,
+        # The account's job budget (live jobs queued or running); feed jobs spend it too.
+        "max_active": settings.accounts.max_active_jobs,
+    }
     if idempotency_key is None:
         return ops.create_job(stores.engine, **fields), False
-    result = idempotency.claim(
-        stores.write_engine,
-        api_key_id=key.id,
-        environment=key.environment,
-        key=idempotency_key,
-        body_hash=idempotency.request_hash({"body": body_for_hash}),
-        ttl_seconds=settings.api.idempotency_ttl_hours * 3600,
-        stale_seconds=settings.api.idempotency_stale_seconds,
-    )
+    api = settings.api
+
+    def claim() -> idempotency.ClaimResult:
+        return idempotency.claim(
+            stores.write_engine,
+            api_key_id=key.id,
+            environment=key.environment,
+            key=idempotency_key,
+            body_hash=idempotency.request_hash({"body": body_for_hash}),
+            ttl_seconds=api.idempotency_ttl_hours * 3600,
+            stale_seconds=api.idempotency_stale_seconds,
+        )
+
+    result = claim()
+    # A twin request (same key and body) is still creating the job: wait for it, bounded, and
+    # replay its job, as the document promises the original job for the same key and body.
+    deadline = time.monotonic() + api.idempotency_wait_seconds
+    delay = IDEMPOTENCY_POLL_SECONDS
+    while result.outcome == "in_flight" and time.monotonic() < deadline:
+        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 2, IDEMPOTENCY_POLL_MAX_SECONDS)
+        result = claim()
     if result.outcome == "mismatch":
         raise ApiError(
             409,
@@ -170,6 +197,7 @@ async def submit_job(
     stores: StoresDep,
     links: LinksDep,
     cache: CacheDep,
+    dialect: DialectDep,
 ) -> dict[str, Any]:
     """Queue a job from ``source {type, url}``, ``source_url`` or a multipart ``file``.
 
@@ -191,7 +219,9 @@ async def submit_job(
         try:
             filename = form.file.filename or "upload"
             parsed = submit.parse_upload_fields(form.fields, settings, filename)
-            stored = await run_in_threadpool(uploads.store_upload, form.file, settings)
+            # A sandbox upload is hashed and dropped: sandbox keys never keep files.
+            keep = uploads.store_upload if live else uploads.hash_upload
+            stored = await run_in_threadpool(keep, form.file, settings)
         finally:
             uploads.discard(form.file)
         submission = replace(
@@ -208,13 +238,27 @@ async def submit_job(
     else:
         body_for_hash = await _json_body(request, settings.api.max_json_bytes)
         submission = await run_in_threadpool(submit.parse_json, body_for_hash, settings, live=live)
-    job, replayed = await run_in_threadpool(
-        _create, stores, settings, key, submission, idempotency_key, body_for_hash
-    )
-    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    try:
+        job, replayed = await run_in_threadpool(
+            _create, stores, settings, key, submission, idempotency_key, body_for_hash
+        )
+    except LimitReached as exc:
+        raise ApiError(
+            429, exc.code, exc.message, type=RATE_LIMIT, headers={"Retry-After": "60"}
+        ) from None
+    response.headers["Location"] = f"{_prefix(dialect)}/jobs/{job.id}"
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return await run_in_threadpool(views.job_view, job, settings, links, cache)
+    return await run_in_threadpool(job_view.job_view, job, settings, links, cache, dialect)
+
+
+def _prefix(dialect: Dialect) -> str:
+    return next(prefix for prefix, d in PREFIXES.items() if d == dialect)
+
+
+def _cache_route(route: str, dialect: Dialect, links: MediaLinks) -> str:
+    """The output cache's route key: bodies differ by dialect (statuses) and link base."""
+    return f"{route} {dialect} {links.base}"
 
 
 def _json(body: bytes) -> Response:
@@ -229,18 +273,22 @@ async def get_job(
     stores: StoresDep,
     links: LinksDep,
     cache: CacheDep,
+    dialect: DialectDep,
 ) -> Response:
     """The job envelope; ``output`` is filled once ``status`` is ``complete``."""
     job = load_job(stores, settings, key, job_id)
 
     def render() -> bytes:
-        view = views.job_view(job, settings, links, cache)
+        view = job_view.job_view(job, settings, links, cache, dialect)
         return Job.model_validate(view).model_dump_json().encode()
 
-    hit = cache.cached("job", job, links.expiry())
+    # A revoked or re-issued share link changes the body of a finished job.
+    share = f"share{job.share_version}{'r' if job.share_revoked_at else ''}"
+    route = _cache_route(f"job {share}", dialect, links)
+    hit = cache.cached(route, job, links.expiry())
     if hit is not None:
         return _json(hit)
-    return _json(await run_in_threadpool(cache.rendered, "job", job, links.expiry(), render))
+    return _json(await run_in_threadpool(cache.rendered, route, job, links.expiry(), render))
 
 
 @router.get("/jobs", response_model=JobList, summary="List jobs")
@@ -250,6 +298,7 @@ def list_jobs(
     stores: StoresDep,
     links: LinksDep,
     cache: CacheDep,
+    dialect: DialectDep,
     limit: Annotated[int | None, Query(ge=1, le=100, description="1-100, default 20.")] = None,
     starting_after: Annotated[
         str | None,
@@ -264,6 +313,7 @@ def list_jobs(
             limit=size + 1,
             starting_after=starting_after,
             environment=key.environment,
+            account_id=key.account_id,
         )
     except JobNotFound:
         raise not_found("job", str(starting_after), param="starting_after") from None
@@ -271,7 +321,7 @@ def list_jobs(
     page = [sandbox.advance(stores.engine, job, step_seconds=step) for job in rows[:size]]
     return {
         "object": "list",
-        "data": [views.job_view(job, settings, links, cache) for job in page],
+        "data": [job_view.job_view(job, settings, links, cache, dialect) for job in page],
         "has_more": len(rows) > size,
     }
 
@@ -284,6 +334,7 @@ async def list_clips(
     stores: StoresDep,
     links: LinksDep,
     cache: CacheDep,
+    dialect: DialectDep,
 ) -> Response:
     """The clips of a complete job sorted by ``shareability_score`` (empty until complete)."""
     job = load_job(stores, settings, key, job_id)
@@ -292,13 +343,14 @@ async def list_clips(
         view = {
             "object": "list",
             "job_id": job.id,
-            "status": job.status,
-            "clips": views.clips_view(job, settings, links, cache),
+            "status": status_word(dialect, job.status),
+            "clips": job_view.clips_view(job, settings, links, cache),
             "has_more": False,
         }
         return ClipList.model_validate(view).model_dump_json().encode()
 
-    hit = cache.cached("clips", job, links.expiry())
+    route = _cache_route("clips", dialect, links)
+    hit = cache.cached(route, job, links.expiry())
     if hit is not None:
         return _json(hit)
-    return _json(await run_in_threadpool(cache.rendered, "clips", job, links.expiry(), render))
+    return _json(await run_in_threadpool(cache.rendered, route, job, links.expiry(), render))

@@ -1,4 +1,9 @@
-"""The public guest page of a finished job: ``GET /share/{token}`` (no API key; see api.share)."""
+"""The public guest page of a finished job: ``GET /share/{token}`` (no API key; see api.share).
+
+A revoked or superseded link answers 404, an expired one 410 (:mod:`podclip.store.share_links`);
+``DELETE``/``POST /v1/jobs/{id}/share`` (:mod:`podclip.api.routes.share_links`) revoke and
+re-issue a job's link.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,10 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
-from podclip.api import share, views
+from podclip.api import share
 from podclip.api.deps import CacheDep, LinksDep, SettingsDep, StoresDep
 from podclip.core.errors import JobNotFound
-from podclip.store import ops
+from podclip.store import job_view, ops, share_links
 
 router = APIRouter(tags=["share"])
 
@@ -46,16 +51,27 @@ def share_page(
     cache: CacheDep,
 ) -> HTMLResponse:
     """The guest's clips with players and download links, or an HTML 404."""
-    job_id = share.job_id_for(links.secret, token)
-    if job_id is None:
+    parsed = share.parse_token(links.secret, token)
+    if parsed is None:
         return _missing("This share link is not valid. Ask for a new link.")
+    job_id, version = parsed
     try:
         job = ops.get_job(stores.engine, job_id)
     except JobNotFound:
         return _missing("This share link is not valid. Ask for a new link.")
+    # A revoked link, or one superseded by a newer link, is as unknown as a forged one.
+    link_state = share_links.state(job, settings)
+    if version != job.share_version or link_state == "revoked":
+        return _missing("This share link is not valid. Ask for a new link.")
+    if link_state == "expired":
+        return HTMLResponse(
+            share.not_found_page("This share link has expired. Ask for a new link."),
+            status_code=410,
+            headers=HEADERS,
+        )
     if job.status != "complete":
         return _missing("These clips are not ready yet. Try again in a few minutes.")
-    clips = views.clips_view(job, settings, links, cache)
+    clips = job_view.clips_view(job, settings, links, cache)
     transcript = cache.rows(settings, job)[1] if job.environment == "live" else []
     outputs = share.job_outputs(settings, job) if job.environment == "live" else {}
     trailer = share.trailer_view(links, job, outputs)

@@ -1,9 +1,13 @@
 """Webhooks: register an endpoint, list and delete them, test-fire, read and replay deliveries.
 
-Events (``job.created``, ``job.completed``, ``job.failed``) are recorded with the job change
-that causes them and sent by the ``deliver-webhooks`` flow, so test fires and replays answer
-``202`` with a pending delivery that the next pass sends. The signing secret is in the
-registration response only.
+A webhook speaks the dialect of the prefix it was registered under (``/v1`` Clypt,
+``/api/v1`` Klipit) or of an explicit ``format``: its event names (Clypt ``job.completed``,
+Klipit ``job.complete``), payload and signature header (``podclip.tasks.webhook_payloads``).
+Events are recorded with the job change that causes them and sent by the deliverer, so test
+fires and replays answer ``202`` with a pending delivery that the next pass sends. The signing
+secret is in the registration response only. Every route sees only its key's account's
+webhooks and deliveries (anyone else's are 404 ``not_found``); an account may register at most
+``accounts.max_webhooks`` (409 ``webhook_limit_reached``).
 """
 
 from __future__ import annotations
@@ -13,15 +17,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from podclip.api.deps import SettingsDep, StoresDep, require
+from podclip.api.deps import DialectDep, SettingsDep, Stores, StoresDep, require
 from podclip.api.errors import ApiError, not_found
 from podclip.api.routes import ERROR_RESPONSES
 from podclip.api.schemas import ErrorEnvelope
-from podclip.core.errors import InvalidSourceUrl
-from podclip.store import webhooks as store
+from podclip.core.dialects import CLYPT, Dialect, event_name
+from podclip.core.errors import (
+    InvalidEvents,
+    InvalidSourceUrl,
+    LimitReached,
+    NoJobs,
+    WebhookInactive,
+    WebhookNotFound,
+)
+from podclip.store import webhook_deliveries as deliveries
+from podclip.store import webhook_registry as registry
 from podclip.store.api_keys import ApiKey
-from podclip.webhooks import check_endpoint
+from podclip.store.webhook_registry import check_endpoint
 
 router = APIRouter(tags=["webhooks"], responses=ERROR_RESPONSES)
 
@@ -35,11 +49,19 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 
 class WebhookCreate(BaseModel):
-    """An https endpoint and the events it wants (``job.complete`` is read as ``job.completed``)."""
+    """An https endpoint, the events it wants and the dialect its deliveries speak."""
 
     url: str = Field(min_length=1, max_length=2048, description="The endpoint's https URL.")
     events: list[str] = Field(
-        max_length=10, description="Any of job.created, job.completed, job.failed."
+        max_length=10,
+        description="Clypt: any of job.created, job.completed, job.failed. "
+        "Klipit: any of job.created, job.complete, job.failed.",
+    )
+    format: Dialect | SkipJsonSchema[None] = Field(
+        default=None,
+        description="clypt (X-Clypt-Signature, event envelope) or klipit (X-Klipit-Signature, "
+        "{event, job_id, clip_count, timestamp}); default: the prefix's (/v1 clypt, /api/v1 "
+        "klipit).",
     )
 
 
@@ -48,6 +70,7 @@ class WebhookOut(BaseModel):
     id: str
     url: str
     events: list[str]
+    format: Dialect
     active: bool
     consecutive_failures: int
     deactivated_reason: str | None
@@ -98,7 +121,11 @@ class DeliveryList(BaseModel):
     "/webhooks", response_model=WebhookCreated, status_code=201, summary="Register a webhook"
 )
 def create_webhook(
-    body: WebhookCreate, key: WebhooksAll, stores: StoresDep, settings: SettingsDep
+    body: WebhookCreate,
+    key: WebhooksAll,
+    stores: StoresDep,
+    settings: SettingsDep,
+    dialect: DialectDep,
 ) -> dict[str, Any]:
     """The response carries the signing secret (``whsec_…``); it is never shown again."""
     try:
@@ -106,21 +133,30 @@ def create_webhook(
     except InvalidSourceUrl as exc:
         raise ApiError(400, "invalid_url", exc.message, param="url") from exc
     try:
-        hook = store.create_webhook(
-            stores.engine,
+        # The write engine: the account's webhook count and the insert are one exact step.
+        hook = registry.create_webhook(
+            stores.write_engine,
             url=body.url,
             events=body.events,
             environment=key.environment,
             api_key_id=key.id,
+            format=body.format or dialect,
+            account_id=key.account_id,
+            max_webhooks=settings.accounts.max_webhooks,
+            settings=settings,
         )
-    except store.InvalidEvents as exc:
+    except InvalidEvents as exc:
         raise ApiError(400, exc.code, exc.message, param="events") from exc
+    except LimitReached as exc:
+        raise ApiError(409, exc.code, exc.message) from exc
     return {**_webhook(hook), "secret": hook.secret}
 
 
 @router.get("/webhooks", response_model=WebhookList, summary="List webhooks")
 def list_webhooks(key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
-    hooks = store.list_webhooks(stores.engine, environment=key.environment)
+    hooks = registry.list_webhooks(
+        stores.engine, environment=key.environment, account_id=key.account_id
+    )
     return {"object": "list", "data": [_webhook(h) for h in hooks], "has_more": False}
 
 
@@ -128,8 +164,10 @@ def list_webhooks(key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
 def delete_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
     """Pending deliveries are canceled; past deliveries stay readable until then."""
     try:
-        store.delete_webhook(stores.engine, webhook_id, environment=key.environment)
-    except store.WebhookNotFound as exc:
+        registry.delete_webhook(
+            stores.engine, webhook_id, environment=key.environment, account_id=key.account_id
+        )
+    except WebhookNotFound as exc:
         raise not_found("webhook", webhook_id, param="id") from exc
     return {"object": "webhook", "id": webhook_id, "deleted": True}
 
@@ -144,14 +182,16 @@ def delete_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -
 def test_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
     """A synthetic ``job.completed`` built from this environment's most recent job."""
     try:
-        delivery = store.fire_test_event(stores.engine, webhook_id, environment=key.environment)
-    except store.WebhookNotFound as exc:
+        delivery = deliveries.fire_test_event(
+            stores.engine, webhook_id, environment=key.environment, account_id=key.account_id
+        )
+    except WebhookNotFound as exc:
         raise not_found("webhook", webhook_id, param="id") from exc
-    except store.WebhookInactive as exc:
+    except WebhookInactive as exc:
         raise ApiError(409, exc.code, exc.message, param="id") from exc
-    except store.NoJobs as exc:
+    except NoJobs as exc:
         raise ApiError(400, exc.code, exc.message) from exc
-    return _delivery(delivery)
+    return _delivery(delivery, _format(stores, delivery.webhook_id, key))
 
 
 @router.get(
@@ -162,14 +202,19 @@ def test_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> 
 def list_deliveries(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
     """Newest first, the last 100 (``has_more`` says whether older ones exist)."""
     try:
-        rows = store.list_deliveries(
-            stores.engine, webhook_id, environment=key.environment, limit=DELIVERIES_PAGE + 1
+        rows = deliveries.list_deliveries(
+            stores.engine,
+            webhook_id,
+            environment=key.environment,
+            account_id=key.account_id,
+            limit=DELIVERIES_PAGE + 1,
         )
-    except store.WebhookNotFound as exc:
+    except WebhookNotFound as exc:
         raise not_found("webhook", webhook_id, param="id") from exc
+    fmt = _format(stores, webhook_id, key)
     return {
         "object": "list",
-        "data": [_delivery(d) for d in rows[:DELIVERIES_PAGE]],
+        "data": [_delivery(d, fmt) for d in rows[:DELIVERIES_PAGE]],
         "has_more": len(rows) > DELIVERIES_PAGE,
     }
 
@@ -184,20 +229,24 @@ def list_deliveries(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) 
 def replay_delivery(delivery_id: DeliveryId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
     """Sends the same event again: same event id, same ``request_id``, the same body bytes."""
     try:
-        delivery = store.replay_delivery(stores.engine, delivery_id, environment=key.environment)
-    except store.WebhookNotFound as exc:
+        delivery = deliveries.replay_delivery(
+            stores.engine, delivery_id, environment=key.environment, account_id=key.account_id
+        )
+    except WebhookNotFound as exc:
         raise not_found("delivery", delivery_id, param="id") from exc
-    except store.WebhookInactive as exc:
+    except WebhookInactive as exc:
         raise ApiError(409, exc.code, exc.message, param="id") from exc
-    return _delivery(delivery)
+    return _delivery(delivery, _format(stores, delivery.webhook_id, key))
 
 
-def _webhook(hook: store.Webhook) -> dict[str, Any]:
+def _webhook(hook: registry.Webhook) -> dict[str, Any]:
     return {
         "object": "webhook",
         "id": hook.id,
         "url": hook.url,
-        "events": list(hook.events),
+        # As registered: in the webhook's own dialect (Klipit's job.complete stays so).
+        "events": [event_name(hook.format, e) for e in hook.events],
+        "format": hook.format,
         "active": hook.active,
         "consecutive_failures": hook.consecutive_failures,
         "deactivated_reason": hook.deactivated_reason,
@@ -205,13 +254,23 @@ def _webhook(hook: store.Webhook) -> dict[str, Any]:
     }
 
 
-def _delivery(delivery: store.Delivery) -> dict[str, Any]:
+def _format(stores: Stores, webhook_id: str, key: ApiKey) -> Dialect:
+    """The dialect of the key's account's webhook (Clypt for one deleted meanwhile)."""
+    try:
+        return registry.get_webhook(
+            stores.engine, webhook_id, environment=key.environment, account_id=key.account_id
+        ).format
+    except WebhookNotFound:
+        return CLYPT
+
+
+def _delivery(delivery: deliveries.Delivery, fmt: Dialect) -> dict[str, Any]:
     return {
         "object": "webhook_delivery",
         "id": delivery.id,
         "webhook_id": delivery.webhook_id,
         "event_id": delivery.event_id,
-        "event_type": delivery.event_type,
+        "event_type": event_name(fmt, delivery.event_type),
         "request_id": delivery.request_id,
         "status": delivery.status,
         "attempts": delivery.attempts,

@@ -1,0 +1,1 @@
+"""The producer studio: server-rendered review pages at ``/studio`` (issue 18)."""

@@ -1,0 +1,1 @@
+"""Webhook receivers written from the reference documents alone (Clypt in Node, Klipit)."""

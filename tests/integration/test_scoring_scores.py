@@ -1,0 +1,51 @@
+"""Scores that mean something on whole real episodes (the committed model, real transcripts).
+
+Times are estimated from word counts (`scoring.rank_eval`), as for any untimed transcript.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from podclip.scoring.rank_eval import load_transcript, to_segments
+from podclip.scoring.scorer import score_episode
+
+pytestmark = pytest.mark.slow
+LABELS = Path(__file__).resolve().parents[2] / "scoring" / "data" / "real"
+
+
+def test_top_clips_of_a_real_episode_are_spread_out(shared_data: Path) -> None:
+    transcript = load_transcript(shared_data / "transcripts" / "rev16-train" / "20.turns.txt")
+    clips = score_episode(to_segments(transcript))
+    scores = [c.shareability_score for c in clips]
+    assert len(scores) == 6
+    assert statistics.pstdev(scores) >= 5.0, scores
+    assert min(scores) < 95.0, scores  # not "every clip 99-100"
+
+
+def test_an_episode_with_nothing_worth_posting_scores_low(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Only the labelled `none` passages of one episode (intro, plugs, banter, filler)."""
+    rows = [
+        json.loads(line)
+        for line in (LABELS / "23.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    source = (shared_data / "transcripts" / "rev16-train" / "23.turns.txt").read_text("utf-8")
+    parts = []
+    for row in sorted(rows, key=lambda r: r["offset"]):
+        if row["label"] == "none":
+            text = source[row["offset"] : row["offset"] + row["length"]]
+            parts.append(text if text.startswith("[speaker") else "[speaker 0] " + text)
+    dull = tmp_path / "dull.turns.txt"
+    dull.write_text("\n\n".join(parts), encoding="utf-8")
+    transcript = load_transcript(dull)
+    assert transcript.tokens[-1].end > 15 * 60  # a real episode's length of nothing
+    clips = score_episode(to_segments(transcript))
+    assert clips
+    assert max(c.shareability_score for c in clips) < 40.0, [c.shareability_score for c in clips]
