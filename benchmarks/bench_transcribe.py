@@ -83,11 +83,7 @@ def run_device(device: str, episodes: list[Path], models: list[str]) -> dict[str
         reference = _reference(audio_path)
         for name, config in configs:
             runs.append(transcribe_once(name, config, audio_path, reference))
-    totals = {name: _totals([r for r in runs if r["model"] == name]) for name, _ in configs}
-    base_seconds = totals.get("baseline", {}).get("seconds")
-    for total in totals.values():
-        if base_seconds:
-            total["time_vs_baseline"] = round(total["seconds"] / base_seconds, 3)
+    totals = totals_of(runs)
     return {
         "device": device,
         "device_name": device_name(device),
@@ -137,15 +133,20 @@ def transcribe_once(
     options = transcription_options(settings, {})
     if "repair" in config and hasattr(options, "repair"):
         options = replace(options, repair=config["repair"])
-    model = load_model(options.model.path, options.device, options.compute_type, options.cpu_threads)
-    started = time.perf_counter()
+    model = load_model(
+        options.model.path, options.device, options.compute_type, options.cpu_threads
+    )
+    started, cpu_started = time.perf_counter(), time.process_time()
     decoded = decode(model, str(audio), options)
     seconds = time.perf_counter() - started
+    # CPU seconds of all threads: on a shared machine the fairer measure of cost.
+    cpu_seconds = time.process_time() - cpu_started
     run: dict[str, Any] = {
         "model": name,
         "episode": audio.parent.name if reference else audio.stem,
         "audio_seconds": round(decoded.duration_seconds, 2),
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
         "rtf": round(seconds / decoded.duration_seconds, 4),
         "speed_x": round(decoded.duration_seconds / seconds, 1),
     }
@@ -159,7 +160,8 @@ def transcribe_once(
         run["wer"] = round(run["errors"] / max(1, run["reference_words"]), 4)
     print(
         f"{name:9s} {run['episode']:>8s} {run['audio_seconds'] / 60:5.1f} min "
-        f"{seconds:7.1f} s  {run['speed_x']:5.1f}x  WER {run.get('wer', float('nan')):.3f}",
+        f"{seconds:7.1f} s ({cpu_seconds:6.1f} CPU s) {run['speed_x']:5.1f}x  "
+        f"WER {run.get('wer', float('nan')):.3f}",
         flush=True,
     )
     return run
@@ -167,11 +169,14 @@ def transcribe_once(
 
 def long_form_episodes(wanted: list[str] | None, make: bool) -> list[Path]:
     """The episode.mp3 files under data/longform (made first with ``--make``)."""
-    if make:
+    if make and shutil.which("espeak-ng") is None:
+        print("espeak-ng not found: long-form audio not made (apt-get install espeak-ng)")
+    elif make:
         import make_longform
 
         for episode in wanted or make_longform.DEFAULT_EPISODES:
-            make_longform.build(episode, LONGFORM)
+            if (make_longform.TRANSCRIPTS / f"{episode}.turns.txt").exists():
+                make_longform.build(episode, LONGFORM)
     found = sorted(LONGFORM.glob("*/episode.mp3"), key=lambda p: p.stat().st_size)
     if wanted:
         found = [p for p in found if p.parent.name in wanted]
@@ -237,25 +242,58 @@ def print_table(result: dict[str, Any]) -> None:
         first = next(iter(runs.values()))
         for index, piece in enumerate(first["pieces"]):
             span = f"{piece['start'] / 60:.0f}-{piece['end'] / 60:.0f}"
-            cells = [f"{runs[n]['pieces'][index]['wer']:9.3f}" if n in runs else " " * 9 for n in names]
+            cells = [
+                f"{runs[n]['pieces'][index]['wer']:9.3f}" if n in runs else " " * 9 for n in names
+            ]
             print(f"{episode:>8s} {span:>7s} " + " ".join(cells))
         print(f"{episode:>8s} {'all':>7s} " + " ".join(f"{runs[n]['wer']:9.3f}" for n in names))
     for name, total in result["totals"].items():
-        ratio = total.get("time_vs_baseline")
+        ratios = (
+            f"  time vs baseline {total['time_vs_baseline']:.2f} wall, "
+            f"{total['cpu_time_vs_baseline']:.2f} CPU"
+            if "time_vs_baseline" in total
+            else ""
+        )
         print(
             f"{name:9s} WER {total.get('wer', float('nan')):.3f}  RTF {total['rtf']:.4f} "
-            f"({total['speed_x']:.1f}x real time)" + (f"  time vs baseline {ratio:.2f}" if ratio else "")
+            f"({total['speed_x']:.1f}x real time){ratios}"
         )
 
 
 def write(results: dict[str, Any]) -> None:
-    """Merge into benchmarks/results.json under our key, keeping other devices' figures."""
+    """Merge into benchmarks/results.json under our key: a run replaces the same model and
+    episode on the same device; other devices' figures and other runs stay."""
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     section = data.get(KEY, {})
-    section.update(results)
+    for device, result in results.items():
+        previous = section.get(device, {})
+        fresh = {(r["model"], r["episode"]) for r in result["runs"]}
+        kept = [r for r in previous.get("runs", []) if (r["model"], r["episode"]) not in fresh]
+        runs = kept + result["runs"]
+        configs = previous.get("configs", {}) | result["configs"]
+        section[device] = result | {"configs": configs, "runs": runs, "totals": totals_of(runs)}
     data[KEY] = section
     RESULTS.write_text(json.dumps(data, indent=2) + "\n")
     print(f"wrote {RESULTS} [{KEY}]")
+
+
+def totals_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per model: summed seconds and errors, and the time against the baseline on the same
+    episodes (so a model measured on fewer episodes is compared fairly)."""
+    totals = {}
+    for name in dict.fromkeys(r["model"] for r in runs):
+        mine = [r for r in runs if r["model"] == name]
+        total = _totals(mine)
+        episodes = {r["episode"] for r in mine}
+        baseline = [r for r in runs if r["model"] == "baseline" and r["episode"] in episodes]
+        if {r["episode"] for r in baseline} == episodes:
+            base = _totals(baseline)
+            total["time_vs_baseline"] = round(total["seconds"] / base["seconds"], 3)
+            ratio = total["cpu_seconds"] / max(base["cpu_seconds"], 1e-9)
+            total["cpu_time_vs_baseline"] = round(ratio, 3)
+        total["episodes"] = sorted(episodes)
+        totals[name] = total
+    return totals
 
 
 def _reference(audio: Path) -> dict[str, Any] | None:
@@ -269,6 +307,7 @@ def _totals(runs: list[dict[str, Any]]) -> dict[str, Any]:
     total: dict[str, Any] = {
         "audio_seconds": round(audio, 1),
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(sum(r["cpu_seconds"] for r in runs), 1),
         "rtf": round(seconds / max(audio, 1e-9), 4),
         "speed_x": round(audio / max(seconds, 1e-9), 1),
     }

@@ -19,7 +19,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from sqlalchemy import Engine
 
-from podclip.core.errors import PermanentError
+from podclip.core.errors import SourceMissing
 from podclip.core.records import AudioTrack, SourceMedia
 from podclip.core.settings import Settings, get_settings
 from podclip.scoring.types import Word
@@ -38,12 +38,6 @@ from podclip.tasks.subtitles import write_clip_captions
 RERENDER_DEPLOYMENT = "rerender-clips/rerender-clips"
 RETRY_SECONDS = 10.0
 logger = logging.getLogger(__name__)
-
-
-class SourceMissing(PermanentError):
-    """The job's stored source is gone from the media store: nothing can be re-rendered."""
-
-    code = "source_missing"
 
 
 @flow(name="rerender-clips", log_prints=False)

@@ -11,8 +11,9 @@ The embedder and head load once per process (`load_classifier` is an lru_cache l
 Speaker alternation is learned only from the real passages (the written texts carry no
 speaker turns, and real debates are rare), so it also enters as a fixed, documented prior:
 among the moment types, the host-guest-debate logit rises by `DEBATE_TURN_BONUS` times the
-share of sentence pairs where a known speaker changes. The prior only moves probability between moment types; `p(none)` stays what the
-head said, so busy crosstalk does not look more shareable just for having many turns.
+share of sentence pairs where a known speaker changes. The prior only moves probability
+between moment types; `p(none)` stays what the head said, so busy crosstalk does not look
+more shareable just for having many turns.
 """
 
 from __future__ import annotations

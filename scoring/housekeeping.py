@@ -277,6 +277,29 @@ PATTERNS: tuple[_Pattern, ...] = (
         r"\blistener (?:question|mail|letter)s?\b|\btime for (?:some )?(?:letters|questions|"
         r"mail)\b|\bsubmit (?:your|a) question\b",
     ),
+    _p(
+        "listener_mail",
+        "housekeeping",
+        1.2,
+        r"\b(?:a )?listener named\b|\bwho writes,|\b(?:writes|wrote) in\b|"
+        r"\bthis week's (?:question|letter)\b",
+    ),
+    _p(
+        "submissions",
+        "housekeeping",
+        0.8,
+        r"\b(?:google )?forms?\b.{0,40}\b(?:link|submit|fill)\w*|\bsubmissions?\b|"
+        r"\b(?:submit|send in) (?:your|a)\b",
+    ),
+    _p("price_plan", "ad", 1.2, r"\$\s?\d+(?:\.\d\d)? (?:a|per) month\b|\bmonthly access\b"),
+    _p(
+        "guest_plug",
+        "housekeeping",
+        1.0,
+        r"\bwhere can (?:people|listeners|we|folks|they) (?:find|follow|reach) you\b|"
+        r"\bwhat do you (?:like to )?go by\b|"
+        r"\bwhat(?:'s| is) your (?:social media|handle|website)\b",
+    ),
     _p("url", "housekeeping", 0.6, _URL),
     _p("website", "housekeeping", 0.4, r"\bwebsite\b|\bnewsletter\b|\bevents page\b"),
     _p("meetup", "housekeeping", 0.8, r"\bmeet-?ups?\b|\bi'll be in \w+ (?:for|on|at|this|next)\b"),

@@ -30,8 +30,9 @@ from .types import ScoredMoment, Segment
 FORMAT_VERSION = 1
 MIN_REVIEWS = 20  # reviewed clips before a show's adjustment is used (podclip's default)
 L2 = 1.0  # ridge penalty on the standardised weights (not on the intercept)
-# Score points (0-100 scale) per logit of the show model: one logit moves a clip 10 points.
-STRENGTH = 10.0
+# Logits of shareability score per logit of the show model (scores move on the log-odds scale).
+STRENGTH = 1.0
+_EDGE = 0.005  # scores of 0 or 100 count as 0.5 or 99.5 on the log-odds scale
 POOL_FACTOR = 3  # candidates scored per final clip, so re-ranking has something to choose from
 MOVED_FEATURES = 5  # features an explanation lists
 _NEWTON_STEPS = 25
@@ -201,10 +202,11 @@ def fit(
     x = np.stack([moment_features(r.moment, r.episode_s) for r in reviews])
     y = np.asarray([float(r.approved) for r in reviews])
     mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale = np.where(scale < _MIN_SCALE, 1.0, scale)
+    spread = x.std(axis=0)
+    constant = spread < _MIN_SCALE
+    scale = np.where(constant, 1.0, spread)
     z = (x - mean) / scale
-    z[:, x.std(axis=0) < _MIN_SCALE] = 0.0
+    z[:, constant] = 0.0  # no evidence either way: its weight stays at 0
     weights, intercept = _logistic(z, y, l2)
     return ShowAdjustment(
         show=show,
@@ -269,10 +271,11 @@ def rerank(
 ) -> Reranked:
     """The best `count` moments of a candidate pool for this show, best first, and why.
 
-    Each moment's score becomes its shareability score plus `strength` points per logit of
-    the show model away from the reviewed clips' average (clipped to 0-100), so the score the
-    studio shows is the one that ranked it. Without an active adjustment the pool's own order
-    is kept. `episode_s` defaults to the latest moment end (positions are relative to it).
+    Each moment's score moves on the log-odds scale: `strength` logits of score per logit of
+    the show model away from its average reviewed clip. That keeps scores within 0-100 and
+    still separates moments the generic score saturated at 100, and the studio shows the
+    score that ranked the clip. Without an active adjustment the pool's own order is kept.
+    `episode_s` defaults to the latest moment end (positions are relative to it).
     """
     n = len(moments) if count is None else min(count, len(moments))
     base = sorted(moments, key=lambda m: (-m.shareability_score, m.start))
@@ -284,11 +287,13 @@ def rerank(
     length = episode_s if episode_s else max(m.end for m in moments)
     # Centred on the intercept: an average clip keeps its score; only taste moves it.
     shift = adjustment.strength * (logits(base, adjustment, length) - adjustment.intercept)
+    score = np.clip(np.asarray([m.shareability_score for m in base]) / 100.0, _EDGE, 1 - _EDGE)
+    moved = 100.0 * _sigmoid(np.log(score / (1 - score)) + shift)
     adjusted = [
-        replace(m, shareability_score=round(min(100.0, max(0.0, m.shareability_score + s)), 2))
-        for m, s in zip(base, shift.tolist(), strict=True)
+        replace(m, shareability_score=round(float(v), 2))
+        for m, v in zip(base, moved.tolist(), strict=True)
     ]
-    order = sorted(range(len(base)), key=lambda i: (-adjusted[i].shareability_score, base[i].start))
+    order = sorted(range(len(base)), key=lambda i: (-moved[i], base[i].start))
     chosen = order[:n]
     prob = approval_probability(base, adjustment, length)
     explanation = Explanation(

@@ -35,7 +35,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_sample import SAMPLE_RATE, gap_after, read_trimmed_pcm, silence  # noqa: E402
+from make_sample import SAMPLE_RATE, gap_after, read_trimmed_pcm, silence
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPTS = ROOT.parent / "shared" / "data" / "transcripts" / "rev16-train"
@@ -106,9 +106,9 @@ def build(episode: str, out_dir: Path, max_seconds: float | None = None) -> Path
     target = out_dir / episode
     reference, audio = target / "reference.json", target / "episode.mp3"
     stamp = _stamp(source, max_seconds)
-    if reference.exists() and audio.exists():
-        if json.loads(reference.read_text(encoding="utf-8")).get("stamp") == stamp:
-            return reference
+    made = reference.exists() and audio.exists()
+    if made and json.loads(reference.read_text(encoding="utf-8")).get("stamp") == stamp:
+        return reference
     target.mkdir(parents=True, exist_ok=True)
     voices: dict[str, tuple[str, int, int]] = {}
     for sentence in sentences:
@@ -116,7 +116,7 @@ def build(episode: str, out_dir: Path, max_seconds: float | None = None) -> Path
     with tempfile.TemporaryDirectory(prefix="podclip-longform-") as tmp:
         records, wav = _render(sentences, voices, Path(tmp), max_seconds)
         _encode(wav, audio)
-    duration = records[-1]["end"] + 0.5 if records else 0.0
+    duration = float(str(records[-1]["end"])) + 0.5 if records else 0.0
     document = {
         "episode": episode,
         "title": title,

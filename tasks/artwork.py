@@ -19,7 +19,7 @@ import httpx
 from prefect import get_run_logger, task
 
 from podclip.core import egress
-from podclip.core.errors import PodclipError
+from podclip.core.errors import ArtworkUnavailable, PodclipError
 from podclip.core.netsafe import EgressPolicy, check_url
 from podclip.core.settings import get_settings
 from podclip.store.media import CHUNK, MediaStore, sha256_file
@@ -28,10 +28,6 @@ from podclip.tasks.ffmpeg import input_args, run_ffmpeg
 from podclip.tasks.keys import stage_policy
 
 ARTWORK_MAX_SIDE = 1400
-
-
-class ArtworkUnavailable(PodclipError):
-    """The artwork URL could not be fetched or is not an image."""
 
 
 @task(
@@ -46,7 +42,7 @@ def fetch_artwork(url: str) -> str | None:
     """The media-store key of the image at ``url`` as PNG, or None when it is unusable."""
     try:
         return store_artwork(url)
-    except (ArtworkUnavailable, PodclipError, httpx.HTTPError, OSError) as exc:
+    except (PodclipError, httpx.HTTPError, OSError) as exc:
         get_run_logger().warning("no artwork from %s: %s", url, exc)
         return None
 

@@ -44,7 +44,12 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from podclip.core import egress
-from podclip.core.errors import DownloadFailed, DownloadInterrupted, PermanentError
+from podclip.core.errors import (
+    DownloadFailed,
+    DownloadInterrupted,
+    FeedRejected,
+    PermanentError,
+)
 from podclip.core.netsafe import EgressPolicy, check_url
 from podclip.core.settings import FeedSettings, Settings, feed_settings, get_settings
 from podclip.core.sources import VIDEO_EXTENSIONS
@@ -67,25 +72,6 @@ _DTD_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _NAME_START = re.compile(rb"[A-Za-z_:]")
 _ITEM_END = re.compile(rb"</\s*(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.IGNORECASE)
-
-
-class FeedRejected(PermanentError):
-    """The feed URL answered, but not with a feed podclip accepts (status, size, content)."""
-
-    code = "invalid_feed"
-
-    def __init__(
-        self, message: str, *, code: str | None = None, http_status: int | None = None
-    ) -> None:
-        super().__init__(message, code=code)
-        self.http_status = http_status
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_rejected, (self.message, self.code, self.http_status))
-
-
-def _rebuild_rejected(message: str, code: str, http_status: int | None) -> FeedRejected:
-    return FeedRejected(message, code=code, http_status=http_status)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from podclip.scoring.types import Segment, Word
 from podclip.store.media import MediaStore
 from podclip.tasks.keys import stage_policy
 from podclip.tasks.retry import retry_unless_permanent
+from podclip.tasks.transcript_repair import RepairOptions, repair_segments
 from podclip.tasks.whisper_models import (
     WhisperModelRef,
     load_model,
@@ -60,6 +61,8 @@ class TranscriptionOptions(ContentIdentity):
     """Windows decoded at once; above 1 uses faster-whisper's ``BatchedInferencePipeline``."""
     vad_filter: bool
     """Decode only the stretches Silero VAD finds speech in (otherwise fixed 30 s windows)."""
+    repair: bool
+    """Decode again the stretches that looped or dropped speech (:mod:`transcript_repair`)."""
     language: str | None
     """ISO 639-1 code the audio is spoken in; None: detect (multilingual) or English."""
     max_unreliable_share: float
@@ -101,6 +104,7 @@ def transcription_options(
         beam_size=settings.beam_size,
         batch_size=settings.batch_size,
         vad_filter=settings.vad_filter,
+        repair=settings.repair,
         language=str(language).lower() if language else None,
         max_unreliable_share=settings.max_unreliable_share,
         cpu_threads=settings.cpu_threads or os.cpu_count() or 2,
@@ -170,12 +174,24 @@ def decode(model: WhisperModel, wav: str, options: TranscriptionOptions) -> Deco
         for s in kept
         if s.avg_logprob < LOG_PROB_THRESHOLD or s.compression_ratio > COMPRESSION_RATIO_THRESHOLD
     )
+    decoded_seconds = float(sum(s.end - s.start for s in kept))
+    segments = tuple(_segment(s) for s in kept)
+    # Audio that fails the language check is not worth repairing: the task raises next.
+    if options.repair and unreliable <= options.max_unreliable_share * decoded_seconds:
+        segments = repair_segments(
+            model,
+            audio if options.batch_size > 1 else wav,
+            segments,
+            str(info.language),
+            float(info.duration),
+            RepairOptions(),
+        )
     return Decoded(
-        segments=tuple(_segment(s) for s in kept),
+        segments=segments,
         language=str(info.language),
         language_probability=float(info.language_probability),
         duration_seconds=float(info.duration),
-        decoded_seconds=float(sum(s.end - s.start for s in kept)),
+        decoded_seconds=decoded_seconds,
         unreliable_seconds=float(unreliable),
     )
 

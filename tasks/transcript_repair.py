@@ -19,6 +19,7 @@ measures. On clean audio nothing is flagged and the cost is nil.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import statistics
 import zlib
@@ -140,7 +141,7 @@ def find_suspects(
             found.append(Suspect(segment.start, segment.end, "+".join(problems)))
     words = [w for s in ordered for w in _words(s)]
     edges = [Word(0.0, 0.0, "", 1.0), *words, Word(duration, duration, "", 1.0)]
-    for before, after in zip(edges, edges[1:], strict=False):
+    for before, after in itertools.pairwise(edges):
         if after.start - before.end > options.max_gap_seconds:
             found.append(Suspect(before.end, after.start, "gap"))
     return _merge(found, duration, options)
@@ -154,7 +155,9 @@ def _merge(found: list[Suspect], duration: float, options: RepairOptions) -> lis
         end = min(duration, suspect.end + options.pad_seconds)
         if merged and start <= merged[-1].end:
             last = merged[-1]
-            reason = last.reason if suspect.reason in last.reason else f"{last.reason},{suspect.reason}"
+            reason = (
+                last.reason if suspect.reason in last.reason else f"{last.reason},{suspect.reason}"
+            )
             merged[-1] = Suspect(last.start, max(last.end, end), reason)
         elif end > start:
             merged.append(Suspect(start, end, suspect.reason))
@@ -208,8 +211,9 @@ def repair_segments(
                 sum(len(_words(s)) for s in new),
                 sum(len(_words(s)) for s in old),
             )
-            result = sorted([s for s in result if not _inside(s, suspect)] + new,
-                            key=lambda s: s.start)
+            result = sorted(
+                [s for s in result if not _inside(s, suspect)] + new, key=lambda s: s.start
+            )
     return tuple(result)
 
 

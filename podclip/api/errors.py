@@ -7,12 +7,19 @@ without the scope a route needs gets 403 ``insufficient_scope`` of type
 ``authentication_error`` (the documents define no sixth type). FastAPI's own 404, 405 and
 validation errors and any unexpected exception are converted here too; an unexpected exception
 is logged with its traceback and answered 500 ``internal_error`` with no detail.
+
+A :class:`~podclip.core.errors.PodclipError` that escapes a route needs no ``except`` there: one
+handler answers with the class's own ``status``, ``code`` and ``param`` (the tree is in
+:mod:`podclip.core.errors`) and a ``type`` from :data:`TYPE_BY_STATUS`. A 5xx one is treated as
+unexpected (its message may name internals). :class:`ApiError` stays for answers that are not a
+domain error (malformed bodies, idempotency, auth).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,6 +36,11 @@ AUTHENTICATION = "authentication_error"
 RATE_LIMIT = "rate_limit_error"
 IDEMPOTENCY = "idempotency_error"
 API_ERROR = "api_error"
+
+TYPE_BY_STATUS = {401: AUTHENTICATION, 403: AUTHENTICATION, 429: RATE_LIMIT}
+"""The envelope ``type`` of a PodclipError by its status; other 4xx are ``invalid_request_error``.
+
+(Idempotency answers are :class:`ApiError` raised by the submit route, not PodclipErrors.)"""
 
 
 class ApiError(Exception):
@@ -57,9 +69,44 @@ def not_found(what: str, ident: str, *, param: str | None = None) -> ApiError:
     return ApiError(404, "not_found", f"No {what} with id {ident!r}.", param=param)
 
 
-def from_podclip(error: PodclipError, *, param: str | None = None, status: int = 400) -> ApiError:
-    """An ApiError carrying a podclip error's own code and message."""
-    return ApiError(status, error.code, error.message, param=param)
+def from_podclip(
+    error: PodclipError, *, param: str | None = None, status: int | None = None
+) -> ApiError:
+    """An ApiError carrying a podclip error's own code, message and (default) status and param.
+
+    Only for code that needs an ApiError value; raising the PodclipError itself is enough.
+    """
+    return ApiError(
+        status or error.status,
+        error.code,
+        error.message,
+        type=error_type(error.status),
+        param=param or error.param,
+        headers=_retry_after(error),
+    )
+
+
+def error_type(status: int) -> str:
+    """The envelope ``type`` for a domain error answered with ``status``."""
+    return TYPE_BY_STATUS.get(status, API_ERROR if status >= 500 else INVALID_REQUEST)
+
+
+def _retry_after(error: PodclipError) -> dict[str, str]:
+    return {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+
+
+@contextmanager
+def about(param: str) -> Iterator[None]:
+    """Name ``param`` in any PodclipError raised inside that names no parameter itself.
+
+    For shared checks (``check_url``) that cannot know which request field they were given.
+    """
+    try:
+        yield
+    except PodclipError as exc:
+        if exc.param is None:
+            exc.param = param
+        raise
 
 
 def request_id_of(request: Request) -> str:
@@ -94,6 +141,15 @@ def error_response(request: Request, error: ApiError) -> JSONResponse:
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return error_response(request, exc)
+
+
+async def _podclip_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PodclipError)
+    if exc.status >= 500:
+        # Not the client's fault and its message may name internals: the request middleware
+        # logs it with its traceback and answers the bare 500 ``internal_error``.
+        raise exc
+    return error_response(request, from_podclip(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -142,5 +198,6 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers (unexpected exceptions are caught by the request middleware)."""
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(PodclipError, _podclip_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

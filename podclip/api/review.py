@@ -496,33 +496,28 @@ def rerender_view(
     }
 
 
-def approved_zip(actor: Actor, job_id: str) -> str:
-    """The path of a ZIP with the job's approved clips (their captions and clips.csv)."""
+def approved_renders(
+    actor: Actor, job_id: str
+) -> tuple[Job, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """The job and its approved clips' lake rows, each with one render: the edit's preset,
+    else vertical, else the first (what ``GET /jobs/{id}/export?approved=true`` zips)."""
     job = load_job(actor, job_id)
     _complete(job)
     edits = clip_edits.for_job(actor.engine, job.id)
-    approved = [
-        row
-        for row in clips.clips_for_job(actor.settings, job.id)
-        if (e := edits.get(row["clip_id"])) is not None and e.review_status == "approved"
-    ]
-    if not approved:
-        raise ApiError(
-            409, "no_approved_clips", f"Job {job.id} has no approved clips.", param="approved"
-        )
-    # The same bundle as POST /jobs/{id}/export (clips, captions, clips.csv, timelines), one
-    # render per clip: the edit's preset, else vertical, else the first.
-    from podclip.api.routes.exports import _bundle
-
     chosen = []
-    for row in approved:
+    for row in clips.clips_for_job(actor.settings, job.id):
+        edit = edits.get(row["clip_id"])
+        if edit is None or edit.review_status != "approved":
+            continue
         renders = sorted(row.get("renders") or [], key=lambda r: r["preset"] != "vertical")
-        wanted = edits[row["clip_id"]].preset
-        renders.sort(key=lambda r: r["preset"] != wanted)
+        renders.sort(key=lambda r: r["preset"] != edit.preset)
         if renders:
             chosen.append((row, renders[0]))
     if not chosen:
         raise ApiError(
-            409, "no_clips", f"Job {job.id} has no rendered approved clips.", param="approved"
+            409,
+            "no_approved_clips",
+            f"Job {job.id} has no approved, rendered clips.",
+            param="approved",
         )
-    return _bundle(actor.settings, actor.links.store, job, chosen)
+    return job, chosen

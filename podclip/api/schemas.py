@@ -211,6 +211,9 @@ class Job(BaseModel):
     completed_at: datetime | None
     clip_count: int | None
     duration_seconds: float | None
+    language: str | None = None
+    """The transcript's language (ISO 639-1) once published: detected by a multilingual model,
+    or the one asked for in ``options.language``."""
     output: JobOutput | None
     error: JobError | None
 

@@ -81,9 +81,14 @@ class TranscribeSettings(BaseModel):
     """English-only model, no language given: fail ``unsupported_language`` when more than this
     share of the decoded speech fails Whisper's own checks (mean log-probability below -1 or
     compression ratio above 2.4), which is what non-English speech does to it."""
-    beam_size: int = 1
+    beam_size: int = 3
+    """Beam width. 3 rather than greedy 1: on long-form espeak episodes it cut tiny.en's word
+    error rate by about a tenth for about 10 % more CPU (benchmarks/bench_transcribe.py)."""
     batch_size: int = 8
     vad_filter: bool = True
+    repair: bool = True
+    """Decode again, sequentially with beam search, the stretches where batched decoding
+    looped or dropped speech (``tasks/transcript_repair.py``); costs a few % on clean audio."""
     cpu_threads: int = 0
     """0: one thread per core."""
     model_dir: Path | None = None
@@ -333,8 +338,8 @@ class LearningSettings(BaseModel):
     """Candidates scored per final clip when a show is re-ranked."""
     l2: float = Field(default=1.0, gt=0)
     """Ridge penalty of the show model (per standardised feature)."""
-    strength: float = Field(default=10.0, ge=0)
-    """Score points (0-100) a clip moves per logit of the show model."""
+    strength: float = Field(default=1.0, ge=0)
+    """Log-odds of a clip's score (0-100) moved per logit of the show model's approval."""
 
 
 class Settings(BaseSettings):

@@ -17,24 +17,12 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from podclip.core.errors import AccountNotFound, PermanentError
+from podclip.core.errors import AccountExists, AccountNotFound, InvalidAccountName
 from podclip.store.job_record import as_utc, utcnow
 from podclip.store.schema import DEFAULT_ACCOUNT_ID, accounts, jobs
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ACTIVE_STATUSES = ("queued", "downloading", "transcribing", "clipping", "rendering")
-
-
-class AccountExists(PermanentError):
-    """An account with that name exists already."""
-
-    code = "account_exists"
-
-
-class InvalidAccountName(PermanentError):
-    """Account names are short lowercase handles."""
-
-    code = "invalid_account_name"
 
 
 @dataclass(frozen=True)

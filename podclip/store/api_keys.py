@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
-from podclip.core.errors import PermanentError
+from podclip.core.errors import ApiKeyNotFound, InvalidScope
 from podclip.store.ops import ENVIRONMENTS, as_utc, utcnow
 from podclip.store.schema import DEFAULT_ACCOUNT_ID, api_keys
 
@@ -32,18 +32,6 @@ SCOPES: tuple[str, ...] = (
     "webhooks:*",
 )
 FAMILIES = frozenset(s.split(":", 1)[0] for s in SCOPES)
-
-
-class ApiKeyNotFound(PermanentError):
-    """No API key with that id."""
-
-    code = "not_found"
-
-
-class InvalidScope(PermanentError):
-    """A scope name that podclip does not know."""
-
-    code = "invalid_scope"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, insert, select, update
 
-from podclip.core.errors import PermanentError
+from podclip.core.errors import InvalidSpan
 from podclip.store.corrections import IndexedWord
 from podclip.store.job_record import as_utc, utcnow
 from podclip.store.schema import clip_edits, rerender_requests
@@ -32,12 +32,6 @@ CAPTION_STYLES: tuple[str, ...] = ("yellow-pop", "clean-white", "boxed")
 VERDICTS = {"approve": "approved", "reject": "rejected"}
 MIN_CLIP_SECONDS = 1.0
 MAX_REASON_CHARS = 500
-
-
-class InvalidSpan(PermanentError):
-    """A trim or new clip whose span is empty, reversed or outside the episode's words."""
-
-    code = "invalid_span"
 
 
 @dataclass(frozen=True)

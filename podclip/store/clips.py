@@ -149,6 +149,15 @@ def clips_for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
     return clips
 
 
+def language_for_job(settings: Settings, job_id: str) -> str | None:
+    """The language the transcript was made in (detected or asked for), once published."""
+    with lake.reader(settings) as conn:
+        row = conn.execute(
+            "SELECT language FROM episodes WHERE job_id = ? LIMIT 1", [job_id]
+        ).fetchone()
+    return None if row is None else row[0]
+
+
 def outputs_for_job(settings: Settings, job_id: str) -> dict[str, dict[str, Any]]:
     """The job's per-episode outputs by kind (``show_notes``, ``trailer``, ...)."""
     with lake.reader(settings) as conn:

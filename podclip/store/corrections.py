@@ -15,17 +15,11 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, select, update
 
-from podclip.core.errors import PermanentError
+from podclip.core.errors import InvalidCorrection
 from podclip.store.job_record import utcnow
 from podclip.store.schema import transcript_corrections
 
 MAX_WORD_CHARS = 100
-
-
-class InvalidCorrection(PermanentError):
-    """A caption fix that names no word, or the wrong one, or an unusable replacement."""
-
-    code = "invalid_caption_fix"
 
 
 @dataclass(frozen=True)

@@ -22,29 +22,11 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from podclip.core.errors import LimitReached, PermanentError
+from podclip.core.errors import FeedExists, FeedLimitReached, FeedNotFound, InvalidFeedRequest
 from podclip.core.netsafe import check_url
 from podclip.core.settings import feed_settings
 from podclip.store import ops
 from podclip.store.schema import DEFAULT_ACCOUNT_ID, feed_items, feeds, jobs
-
-
-class FeedNotFound(PermanentError):
-    """No active feed with that id exists."""
-
-    code = "not_found"
-
-
-class FeedExists(PermanentError):
-    """The feed URL is already registered (and active) in that environment."""
-
-    code = "feed_already_exists"
-
-
-class InvalidFeedRequest(PermanentError):
-    """A feed registration with a bad value (a negative backfill)."""
-
-    code = "invalid_request"
 
 
 @dataclass(frozen=True)
@@ -111,12 +93,12 @@ def add_feed(
     Raises:
         InvalidSourceUrl: ``url`` is not an http(s) URL with a host.
         FeedExists: the URL is already registered and active in ``environment``.
-        LimitReached: ``feed_limit_reached``, the account watches ``max_feeds`` feeds already.
+        FeedLimitReached: the account watches ``max_feeds`` feeds already.
     """
     check_url(url, allow_private=True, resolve=False)
     backfill = feed_settings().default_backfill if backfill is None else backfill
     if backfill < 0:
-        raise InvalidFeedRequest(f"backfill must be 0 or more, not {backfill}.")
+        raise InvalidFeedRequest(f"backfill must be 0 or more, not {backfill}.", param="backfill")
     now = ops.utcnow()
     feed_id = new_feed_id()
     if max_feeds is not None:
@@ -157,10 +139,7 @@ def _check_cap(engine: Engine, account_id: str, max_feeds: int) -> None:
     # may both pass (a feed over the cap, never an unbounded number).
     owned = count_active_feeds(engine, account_id)
     if owned >= max_feeds:
-        raise LimitReached(
-            f"The account watches {owned} feeds, its limit; remove one first.",
-            code="feed_limit_reached",
-        )
+        raise FeedLimitReached(f"The account watches {owned} feeds, its limit; remove one first.")
 
 
 def _reactivate(

@@ -22,7 +22,7 @@ from podclip.core.dialects import CLYPT, Dialect, status_word
 from podclip.core.presets import DEFAULT_PLATFORMS, LENGTH_TOLERANCE, PLATFORMS
 from podclip.core.settings import Settings
 from podclip.store import sandbox, share_links
-from podclip.store.clips import clips_for_job, transcript_for_job
+from podclip.store.clips import clips_for_job, language_for_job, transcript_for_job
 from podclip.store.job_record import Job
 from podclip.store.links import FIXTURES_DIR, MediaLinks
 
@@ -45,6 +45,7 @@ class OutputCache:
             OrderedDict()
         )
         self._rendered: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
+        self._languages: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[object, threading.Lock] = {}
 
@@ -80,6 +81,20 @@ class OutputCache:
                     self._rendered.popitem(last=False)
         self._done(key)
         return body
+
+    def language(self, settings: Settings, job: Job) -> str | None:
+        """The published transcript's language, read once per finished job."""
+        key = ("language", job.id)
+        with self._lock:
+            if key in self._languages:
+                return self._languages[key]
+        found = language_for_job(settings, job.id)
+        if job.is_terminal and self.size:
+            with self._lock:
+                self._languages[key] = found
+                while len(self._languages) > self.size:
+                    self._languages.popitem(last=False)
+        return found
 
     def rows(
         self, settings: Settings, job: Job
@@ -304,9 +319,20 @@ def job_view(
         "completed_at": _seconds(job.completed_at),
         "clip_count": job.clip_count,
         "duration_seconds": job.duration_seconds,
+        # The transcript's language once published (detected by a multilingual model, or the
+        # one asked for); before that, the one asked for, if any.
+        "language": _language(job, settings, cache),
         "output": output_view(job, settings, links, cache),
         "error": error,
     }
+
+
+def _language(job: Job, settings: Settings, cache: OutputCache) -> str | None:
+    asked = job.options.get("language")
+    asked = str(asked) if asked else None
+    if job.status == "complete" and job.environment == "live":
+        return cache.language(settings, job) or asked
+    return asked
 
 
 def as_json(view: dict[str, Any]) -> Any:

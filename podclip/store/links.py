@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from podclip.core.errors import InvalidToken
 from podclip.core.settings import Settings
 from podclip.store import signing
 from podclip.store.media import MediaStore
@@ -104,11 +105,11 @@ class MediaLinks:
         return f"{self.base}{MEDIA_ROUTE}/{token}"
 
     def resolve(self, token: str) -> ResolvedMedia:
-        """The file behind a token, or :class:`store.signing.InvalidToken`."""
+        """The file behind a token, or :class:`~podclip.core.errors.InvalidToken`."""
         payload = signing.verify(self.secret, token)
         root, key = payload.get("r"), str(payload.get("k", ""))
         if not key or ".." in Path(key).parts or key.startswith("/"):
-            raise signing.InvalidToken("The link is not valid.")
+            raise InvalidToken("The link is not valid.")
         if root == "f":
             path = FIXTURES_DIR / Path(key).name
         elif root == "m":
@@ -116,11 +117,11 @@ class MediaLinks:
                 # On an object store: a cached copy, fetched once per API host.
                 path = self.store.local_path(key)
             except FileNotFoundError:
-                raise signing.InvalidToken("The file behind this link no longer exists.") from None
+                raise InvalidToken("The file behind this link no longer exists.") from None
         else:
-            raise signing.InvalidToken("The link is not valid.")
+            raise InvalidToken("The link is not valid.")
         if not path.is_file():
-            raise signing.InvalidToken("The file behind this link no longer exists.")
+            raise InvalidToken("The file behind this link no longer exists.")
         return ResolvedMedia(path, str(payload.get("n") or path.name), bool(payload.get("d")))
 
 

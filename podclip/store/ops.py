@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from podclip.core.errors import JobNotFound, LimitReached, PodclipError
+from podclip.core.errors import JobNotFound, PodclipError, TooManyActiveJobs
 
 # Job, as_utc, job_from_row and utcnow are also taken from here by callers.
 from podclip.store.job_record import (
@@ -202,7 +202,7 @@ def insert_job(
     """Insert a queued job and its first event inside the caller's transaction; return its id.
 
     For writes that must commit together with the job (an idempotency claim, for one). With
-    ``max_active``, a live job is refused (:class:`LimitReached` ``too_many_active_jobs``) when
+    ``max_active``, a live job is refused (:class:`TooManyActiveJobs`) when
     the account already has that many live jobs queued or running (its job budget).
     """
     if environment not in ENVIRONMENTS:
@@ -218,10 +218,9 @@ def insert_job(
             )
         ).scalar_one()
         if int(active) >= max_active:
-            raise LimitReached(
+            raise TooManyActiveJobs(
                 f"The account has {active} jobs queued or running, its limit; submit again "
-                "when some have finished.",
-                code="too_many_active_jobs",
+                "when some have finished."
             )
     now = utcnow()
     job_id = job_id or new_job_id()
@@ -302,7 +301,7 @@ def list_jobs(
                 cursor_query = cursor_query.where(jobs.c.account_id == account_id)
             cursor = conn.execute(cursor_query).first()
             if cursor is None:
-                raise JobNotFound(f"No job with id {starting_after!r}.")
+                raise JobNotFound(f"No job with id {starting_after!r}.", param="starting_after")
             query = query.where(
                 (jobs.c.created_at < cursor.created_at)
                 | ((jobs.c.created_at == cursor.created_at) & (jobs.c.id < cursor.id))

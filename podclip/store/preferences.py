@@ -68,11 +68,14 @@ def _review(row: tuple[Any, ...]) -> Review:
 def refit(
     settings: Settings, account_id: str, show_name: str, learning: LearningSettings | None = None
 ) -> ShowAdjustment | None:
-    """Fit the show's adjustment on its reviews; store it when it changed. None: no reviews."""
+    """Fit the show's adjustment on its reviews and store it when it changed.
+
+    Without reviews the stored adjustment (if any) stands; None when there is neither.
+    """
     learning = learning or settings.learning
     reviews = training_reviews(settings, account_id, show_name)
     if not reviews:
-        return None
+        return latest(settings, account_id, show_name)
     adjustment = fit(
         reviews,
         show_name,

@@ -19,16 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from podclip.core.errors import PermanentError
+from podclip.core.errors import InvalidToken
 from podclip.core.settings import Settings
 
 SECRET_FILE = "api-signing-secret"
-
-
-class InvalidToken(PermanentError):
-    """The token is malformed, forged or expired."""
-
-    code = "not_found"
 
 
 def signing_secret(settings: Settings) -> bytes:

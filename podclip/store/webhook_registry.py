@@ -2,7 +2,7 @@
 
 Every webhook belongs to an account and an environment, and every read, list and delete here
 is scoped by both: another account's webhook is :class:`WebhookNotFound`, like a missing one.
-An account may have at most ``accounts.max_webhooks`` (:class:`LimitReached`). Secrets
+An account may have at most ``accounts.max_webhooks`` (:class:`WebhookLimitReached`). Secrets
 (``whsec_`` + base64 of 24 random bytes) are stored Fernet-encrypted
 (:mod:`podclip.store.sealing`), because signing needs them back; the API shows a secret once,
 at registration.
@@ -32,8 +32,9 @@ from podclip.core.dialects import (
 from podclip.core.errors import (
     InvalidEvents,
     InvalidSourceUrl,
-    LimitReached,
+    InvalidWebhookUrl,
     WebhookInactive,
+    WebhookLimitReached,
     WebhookNotFound,
 )
 from podclip.core.netsafe import check_url
@@ -102,15 +103,19 @@ def normalize_events(events: Sequence[Any], format: Dialect = CLYPT) -> tuple[st
 
 
 def check_endpoint(url: str, *, allow_private: bool) -> str:
-    """``url`` if podclip may POST events to it, else :class:`InvalidSourceUrl`.
+    """``url`` if podclip may POST events to it, else :class:`InvalidWebhookUrl`.
 
     Only public https endpoints; with ``allow_private`` (tests, one-machine setups) http and
     private or loopback addresses too.
     """
     scheme = urlsplit(url).scheme.lower()
     if scheme != "https" and not (allow_private and scheme == "http"):
-        raise InvalidSourceUrl("Webhook URLs must use https.")
-    return check_url(url, allow_private=allow_private)
+        raise InvalidWebhookUrl("Webhook URLs must use https.")
+    try:
+        return check_url(url, allow_private=allow_private)
+    except InvalidSourceUrl as exc:
+        # The same refusal, named for the field: the API answers invalid_url on ``url``.
+        raise InvalidWebhookUrl(exc.message) from exc
 
 
 def create_webhook(
@@ -128,7 +133,7 @@ def create_webhook(
     """Register an endpoint speaking ``format``; the returned record carries the new secret.
 
     With ``max_webhooks``, an account that has that many (not deleted) is refused with
-    :class:`LimitReached` ``webhook_limit_reached``; the count and the insert share one
+    :class:`WebhookLimitReached`; the count and the insert share one
     transaction (pass a write engine, or on PostgreSQL the account row is locked).
     """
     if format not in DIALECTS:
@@ -146,9 +151,8 @@ def create_webhook(
                 .where(webhooks.c.account_id == account_id, webhooks.c.deleted_at.is_(None))
             ).scalar_one()
             if int(owned) >= max_webhooks:
-                raise LimitReached(
-                    f"The account has {owned} webhooks, its limit; delete one first.",
-                    code="webhook_limit_reached",
+                raise WebhookLimitReached(
+                    f"The account has {owned} webhooks, its limit; delete one first."
                 )
         conn.execute(
             insert(webhooks).values(

@@ -108,6 +108,7 @@ def test_klipit_quickstart_on_a_live_key(
         assert media_host.requests == ["/episode.mp3"]
         assert job["clip_count"] >= 1
         assert job["duration_seconds"] == pytest.approx(263.4, abs=1.0)
+        assert job["language"] == "en"  # the transcript's language, from the lake
         assert job["completed_at"].endswith("Z") and job["error"] is None
         output = job["output"]
         assert output["trailer"] is None

@@ -18,7 +18,7 @@ import pytest
 
 from podclip.core.settings import Settings
 from podclip.store import reviews
-from tests.e2e.helpers import RELAXED, ApiServer
+from tests.e2e.helpers import PODCLIP, RELAXED, ApiServer
 from tests.support.studio_seed import seed_review_job
 
 pytestmark = pytest.mark.network
@@ -202,3 +202,36 @@ def test_the_api_never_imports_prefect() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_docs_show_the_approval_rate_query_that_the_store_runs() -> None:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "analytics.md").read_text()
+    section = text.split("\n## Review analytics (the studio)\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+    assert [b.strip() for b in blocks] == [reviews.APPROVAL_RATES_SQL.format(where="").strip()]
+
+
+def test_the_cli_reviews_and_makes_clips_through_the_api(
+    server: ApiServer, seeded: tuple[str, list[str]]
+) -> None:
+    job_id, clips = seeded
+    env = {**server.env, "PODCLIP_API_URL": server.base_url, "PODCLIP_API_KEY": server.key("live")}
+
+    def podclip(*args: str) -> subprocess.CompletedProcess[str]:
+        podclip_bin = str(PODCLIP)
+        return subprocess.run(
+            [podclip_bin, *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    approved = podclip("review", clips[1], "--approve")
+    assert approved.returncode == 0, approved.stderr
+    assert approved.stdout.strip() == f"{clips[1]}: approved"
+    assert podclip("review", clips[1]).returncode == 2  # neither --approve nor --reject
+    made = podclip("clip-create", job_id, "30.2", "35.5")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip().endswith("30.00-35.80 s (pending)")
+    missing = podclip("review", "clip_0000000000000000", "--reject")
+    assert missing.returncode == 1 and "not_found" in missing.stderr

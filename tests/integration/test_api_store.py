@@ -18,6 +18,7 @@ from podclip.store import api_keys, idempotency, ops, ratelimit, sandbox
 from podclip.store.migrate import head, migrate
 from podclip.store.schema import idempotency_keys, jobs, schema_migrations
 
+pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str | None) -> Settings:

@@ -18,7 +18,7 @@ from podclip.store import ops, queue
 from podclip.store.schema import jobs
 
 # Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("database_url")
+pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("database_url")]
 
 
 def _register_episode_deployment() -> None:

@@ -16,7 +16,7 @@ from podclip.core.settings import get_settings
 from podclip.store import locks, ops
 
 # Each test runs on SQLite and on PostgreSQL (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("database_url")
+pytestmark = [pytest.mark.both_databases, pytest.mark.usefixtures("database_url")]
 
 HOLD_AND_DIE = """
 import os, signal, sys

@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, inspect, select
 
 from podclip.core.settings import get_settings
 from podclip.store import feeds, migrate, ops
 from podclip.store.schema import DEFAULT_ACCOUNT_ID, metadata, schema_migrations
+
+pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
 OLD_HEAD = Path(__file__).parent / "fixtures" / "ops_head70.sql"
 # Rows in the old-head fixture, per table that gains an account.

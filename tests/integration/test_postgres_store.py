@@ -20,6 +20,7 @@ from podclip.store.query import run_sql
 from podclip.store.schema import schema_migrations
 from tests.support import postgres
 
+pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:

@@ -122,9 +122,9 @@ def test_artwork_download_is_checked(
     data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only a real image, under the byte cap, from an allowed address becomes artwork."""
-    from podclip.core.errors import PodclipError
+    from podclip.core.errors import ArtworkUnavailable, PodclipError
     from podclip.core.settings import get_settings
-    from podclip.tasks.artwork import ArtworkUnavailable, store_artwork
+    from podclip.tasks.artwork import store_artwork
     from podclip.tasks.ffmpeg import run_ffmpeg
     from tests.support.feedserver import FeedHost
     from tests.support.httpserver import serve

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from podclip.tasks.webhooks import deliver_due, sign_headers
 from sqlalchemy import Engine
 from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -31,7 +30,10 @@ from podclip.core.settings import Settings, get_settings
 from podclip.store import ops
 from podclip.store import webhook_deliveries as deliveries
 from podclip.store import webhook_registry as registry
+from podclip.tasks.webhooks import deliver_due, sign_headers
 from tests.support.webhook_receiver import Receiver, receive
+
+pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
 ALL_EVENTS = ["job.created", "job.completed", "job.failed"]
 

@@ -46,5 +46,6 @@ def test_served_deployments_have_no_schedules(data_root: Path) -> None:
     from podclip.deployments.definitions import runner_deployments
 
     deployments = runner_deployments(get_settings())
-    assert sorted(d.name for d in deployments) == ["poll-feeds", "process-episode"]
+    names = sorted(d.name for d in deployments)
+    assert names == ["poll-feeds", "process-episode", "rerender-clips"]
     assert all(not d.schedules for d in deployments)

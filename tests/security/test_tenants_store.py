@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, insert, select, text
 
-from podclip.core.errors import JobNotFound, LimitReached, NoJobs, WebhookNotFound
+from podclip.core.errors import FeedNotFound, JobNotFound, LimitReached, NoJobs, WebhookNotFound
 from podclip.core.settings import get_settings
 from podclip.store import accounts, ops, sealing
 from podclip.store import feeds as feed_store
@@ -182,10 +182,10 @@ def test_feeds_of_another_account_cannot_be_read_listed_or_removed(
 ) -> None:
     ours, theirs = two
     feed = feed_store.add_feed(engine, "https://feeds.example.com/theirs.xml", account_id=theirs)
-    with pytest.raises(feed_store.FeedNotFound) as caught:
+    with pytest.raises(FeedNotFound) as caught:
         feed_store.get_feed(engine, feed.id, account_id=ours)
     assert caught.value.code == "not_found"
-    with pytest.raises(feed_store.FeedNotFound):
+    with pytest.raises(FeedNotFound):
         feed_store.remove_feed(engine, feed.id, account_id=ours)
     assert feed_store.list_feeds(engine, account_id=ours) == []
     assert feed_store.get_feed(engine, feed.id, account_id=theirs).active

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from podclip.core.errors import InvalidToken
 from podclip.core.settings import Settings
 from podclip.store import signing
 from podclip.store.api_keys import ApiKey, hash_secret, normalise_scopes, split_key
@@ -18,7 +19,7 @@ SECRET = b"s" * 32
 def test_token_round_trip_and_expiry() -> None:
     token = signing.sign(SECRET, {"k": "renders/a.mp4"}, expires_at=2_000)
     assert signing.verify(SECRET, token, now=1_999)["k"] == "renders/a.mp4"
-    with pytest.raises(signing.InvalidToken, match="expired"):
+    with pytest.raises(InvalidToken, match="expired"):
         signing.verify(SECRET, token, now=2_001)
 
 
@@ -34,7 +35,7 @@ def test_forged_tokens_are_refused(mutate: str) -> None:
         "garbage": "not-a-token",
     }[mutate]
     key = b"other" if mutate == "secret" else SECRET
-    with pytest.raises(signing.InvalidToken):
+    with pytest.raises(InvalidToken):
         signing.verify(key, forged, now=1_000)
 
 

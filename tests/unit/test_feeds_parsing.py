@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from podclip.core.errors import FeedRejected
+from podclip.core.settings import FeedSettings, feed_settings
 from podclip.tasks.feed_reader import (
     Episode,
-    FeedRejected,
     item_guid,
     media_enclosure,
     newest_first,
@@ -19,8 +21,6 @@ from podclip.tasks.feed_reader import (
     reject_dtd,
     unique_by_guid,
 )
-
-from podclip.core.settings import FeedSettings, feed_settings
 
 URL = "https://example.com/feed.xml"
 

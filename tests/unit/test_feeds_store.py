@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select
 
-from podclip.core.errors import InvalidSourceUrl
+from podclip.core.errors import FeedExists, FeedNotFound, InvalidFeedRequest, InvalidSourceUrl
 from podclip.store import feeds, ops
 from podclip.store.migrate import migrate
 from podclip.store.schema import feed_items, job_events, jobs, schema_migrations
 
+pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
 @pytest.fixture
 def engine(tmp_path: Path, database_url: str | None) -> Engine:
@@ -60,7 +61,7 @@ def test_add_list_get_remove_and_reactivate(engine: Engine) -> None:
         "https://e.com/feed.xml",
         "https://e.com/other.xml",
     ]
-    with pytest.raises(feeds.FeedExists):
+    with pytest.raises(FeedExists):
         feeds.add_feed(engine, "https://e.com/feed.xml")
     sandbox = feeds.add_feed(engine, "https://e.com/feed.xml", environment="test")
     assert sandbox.environment == "test"
@@ -69,9 +70,9 @@ def test_add_list_get_remove_and_reactivate(engine: Engine) -> None:
     assert not removed.active
     assert feed.id not in {f.id for f in feeds.list_feeds(engine)}
     assert feed.id in {f.id for f in feeds.list_feeds(engine, include_removed=True)}
-    with pytest.raises(feeds.FeedNotFound):
+    with pytest.raises(FeedNotFound):
         feeds.remove_feed(engine, feed.id)
-    with pytest.raises(feeds.FeedNotFound):
+    with pytest.raises(FeedNotFound):
         feeds.get_feed(engine, "feed_nope")
 
     again = feeds.add_feed(engine, "https://e.com/feed.xml", "New Name", 0)
@@ -90,7 +91,7 @@ def test_add_refuses_non_http_urls(engine: Engine, url: str) -> None:
 
 
 def test_negative_backfill_refused(engine: Engine) -> None:
-    with pytest.raises(feeds.InvalidFeedRequest):
+    with pytest.raises(InvalidFeedRequest):
         feeds.add_feed(engine, "https://e.com/feed.xml", backfill=-1)
 
 

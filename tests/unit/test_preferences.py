@@ -32,8 +32,7 @@ def _pool(seed: int, n: int = 18) -> list[ScoredMoment]:
     rng = random.Random(seed)
     kinds = ["emotional_story", "bold_prediction", "how_to", "strong_opinion"]
     return [
-        _moment(kinds[i % len(kinds)], 100.0 * i, round(rng.uniform(40, 80), 2))
-        for i in range(n)
+        _moment(kinds[i % len(kinds)], 100.0 * i, round(rng.uniform(40, 80), 2)) for i in range(n)
     ]
 
 
@@ -120,8 +119,6 @@ def test_a_length_preference_is_learned_too() -> None:
     adjustment = fit(reviews, "show")
     assert adjustment.moved()[0][0] == "length_s"
     assert dict(adjustment.moved())["length_s"] < 0
-    pool = [
-        _moment("how_to", 100.0 * i, 70.0 - i, 25.0 if i % 2 else 75.0) for i in range(12)
-    ]
+    pool = [_moment("how_to", 100.0 * i, 70.0 - i, 25.0 if i % 2 else 75.0) for i in range(12)]
     top = rerank(pool, adjustment, 4).moments
     assert all(m.duration < 40 for m in top)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from podclip.api import review
 from podclip.api.deps import ClipsRead, ExportsCreate, JobsCreate, LinksDep, SettingsDep, StoresDep
 from podclip.api.errors import ApiError
-from podclip.api.routes import ERROR_RESPONSES
+from podclip.api.routes import ERROR_RESPONSES, exports
 from podclip.core.settings import Settings
 from podclip.store.api_keys import ApiKey
 from podclip.store.links import MediaLinks
@@ -75,6 +75,13 @@ class ClipSpan(BaseModel):
 
     start: float = Field(ge=0)
     end: float = Field(gt=0)
+
+
+def approved_zip(actor: review.Actor, job_id: str) -> str:
+    """The path of the ZIP of the job's approved clips: the same bundle as ``POST
+    /jobs/{id}/export`` (MP4, SRT, VTT, clips.csv, timelines), built once per content."""
+    job, chosen = review.approved_renders(actor, job_id)
+    return exports._bundle(actor.settings, actor.links.store, job, chosen)
 
 
 def _actor(settings: Settings, stores: Any, key: ApiKey, links: MediaLinks) -> review.Actor:
@@ -172,7 +179,7 @@ def export_approved(
             "Use approved=true (POST /export exports every clip).",
             param="approved",
         )
-    path = review.approved_zip(_actor(settings, stores, key, links), job_id)
+    path = approved_zip(_actor(settings, stores, key, links), job_id)
     return FileResponse(
         path,
         media_type="application/zip",

@@ -14,9 +14,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from podclip.api.deps import JobsCreate, JobsRead, SettingsDep, StoresDep
-from podclip.api.errors import ApiError, from_podclip, not_found
+from podclip.api.errors import about, not_found
 from podclip.api.routes import ERROR_RESPONSES
-from podclip.core.errors import InvalidSourceUrl, LimitReached
 from podclip.core.netsafe import check_url
 from podclip.store import feeds as feed_store
 from podclip.store.api_keys import ApiKey
@@ -64,29 +63,22 @@ def create_feed(
     body: FeedCreate, key: JobsCreate, stores: StoresDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """The feed is polled every ``PODCLIP_FEEDS__POLL_INTERVAL_MINUTES`` by ``poll-feeds``."""
-    try:
+    with about("url"):
         # Sandbox feeds are never fetched, so their host is not even resolved.
         check_url(
             body.url,
             allow_private=settings.allow_private_urls,
             resolve=key.environment == "live",
         )
-    except InvalidSourceUrl as exc:
-        raise from_podclip(exc, param="url") from exc
-    try:
-        feed = feed_store.add_feed(
-            stores.engine,
-            body.url,
-            body.show_name,
-            body.backfill,
-            environment=key.environment,
-            account_id=key.account_id,
-            max_feeds=settings.accounts.max_feeds,
-        )
-    except feed_store.FeedExists as exc:
-        raise ApiError(409, exc.code, exc.message, param="url") from exc
-    except LimitReached as exc:
-        raise ApiError(409, exc.code, exc.message, param="url") from exc
+    feed = feed_store.add_feed(
+        stores.engine,
+        body.url,
+        body.show_name,
+        body.backfill,
+        environment=key.environment,
+        account_id=key.account_id,
+        max_feeds=settings.accounts.max_feeds,
+    )
     return _out(feed)
 
 
@@ -113,10 +105,7 @@ def delete_feed(feed_id: str, key: JobsCreate, stores: StoresDep) -> dict[str, A
 
 def _owned(stores: Any, feed_id: str, key: ApiKey) -> feed_store.Feed:
     """The key's account's active feed of its environment; anyone else's is not_found."""
-    try:
-        feed = feed_store.get_feed(stores.engine, feed_id, account_id=key.account_id)
-    except feed_store.FeedNotFound as exc:
-        raise not_found("feed", feed_id) from exc
+    feed = feed_store.get_feed(stores.engine, feed_id, account_id=key.account_id)
     if feed.environment != key.environment or not feed.active:
         raise not_found("feed", feed_id)
     return feed

@@ -27,11 +27,10 @@ from podclip.api.deps import (
     Stores,
     StoresDep,
 )
-from podclip.api.errors import IDEMPOTENCY, RATE_LIMIT, ApiError, not_found
+from podclip.api.errors import IDEMPOTENCY, ApiError
 from podclip.api.routes import ERROR_RESPONSES
 from podclip.api.schemas import ClipList, Job, JobList, SubmitJob, SubmitUpload
 from podclip.core.dialects import PREFIXES, Dialect, status_word
-from podclip.core.errors import JobNotFound, LimitReached
 from podclip.core.settings import Settings
 from podclip.store import idempotency, job_view, ops, sandbox
 from podclip.store.api_keys import ApiKey
@@ -78,13 +77,8 @@ SUBMIT_BODY: dict[str, Any] = {
 
 def load_job(stores: Stores, settings: Settings, key: ApiKey, job_id: str) -> ops.Job:
     """The job if this key's environment may see it (sandbox jobs advanced), else not_found."""
-    try:
-        # Another account's job, or another environment's, is exactly as missing as none.
-        job = ops.get_job(
-            stores.engine, job_id, account_id=key.account_id, environment=key.environment
-        )
-    except JobNotFound:
-        raise not_found("job", job_id, param="id") from None
+    # Another account's job, or another environment's, is exactly as missing as none.
+    job = ops.get_job(stores.engine, job_id, account_id=key.account_id, environment=key.environment)
     return sandbox.advance(stores.engine, job, step_seconds=settings.api.sandbox_step_seconds)
 
 
@@ -238,14 +232,10 @@ async def submit_job(
     else:
         body_for_hash = await _json_body(request, settings.api.max_json_bytes)
         submission = await run_in_threadpool(submit.parse_json, body_for_hash, settings, live=live)
-    try:
-        job, replayed = await run_in_threadpool(
-            _create, stores, settings, key, submission, idempotency_key, body_for_hash
-        )
-    except LimitReached as exc:
-        raise ApiError(
-            429, exc.code, exc.message, type=RATE_LIMIT, headers={"Retry-After": "60"}
-        ) from None
+    # TooManyActiveJobs: 429 with Retry-After, from the error class.
+    job, replayed = await run_in_threadpool(
+        _create, stores, settings, key, submission, idempotency_key, body_for_hash
+    )
     response.headers["Location"] = f"{_prefix(dialect)}/jobs/{job.id}"
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -307,16 +297,14 @@ def list_jobs(
 ) -> dict[str, Any]:
     """This key's environment's jobs, newest first."""
     size = limit or settings.api.page_size_default
-    try:
-        rows = ops.list_jobs(
-            stores.engine,
-            limit=size + 1,
-            starting_after=starting_after,
-            environment=key.environment,
-            account_id=key.account_id,
-        )
-    except JobNotFound:
-        raise not_found("job", str(starting_after), param="starting_after") from None
+    # An unknown cursor is JobNotFound on ``starting_after``.
+    rows = ops.list_jobs(
+        stores.engine,
+        limit=size + 1,
+        starting_after=starting_after,
+        environment=key.environment,
+        account_id=key.account_id,
+    )
     step = settings.api.sandbox_step_seconds
     page = [sandbox.advance(stores.engine, job, step_seconds=step) for job in rows[:size]]
     return {

@@ -12,9 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from podclip.api.deps import LinksDep
-from podclip.api.errors import ApiError
 from podclip.api.schemas import ErrorEnvelope
-from podclip.store.signing import InvalidToken
 
 router = APIRouter(tags=["media"])
 # Exports and captions besides MP4s; timelines are downloads, so a generic type is enough.
@@ -42,10 +40,7 @@ MEDIA_TYPES = {
 )
 def get_media(token: Annotated[str, PathParam(max_length=4096)], links: LinksDep) -> FileResponse:
     """The file a signed link names, if the link is genuine and unexpired."""
-    try:
-        found = links.resolve(token)
-    except InvalidToken as exc:
-        raise ApiError(404, "not_found", exc.message, param="token") from None
+    found = links.resolve(token)  # InvalidToken: 404 not_found on ``token``
     media_type = MEDIA_TYPES.get(found.path.suffix.lower(), "video/mp4")
     return FileResponse(
         found.path,

@@ -15,9 +15,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from podclip.api.deps import JobsCreate, LinksDep, SettingsDep, StoresDep
-from podclip.api.errors import not_found
 from podclip.api.routes import ERROR_RESPONSES
-from podclip.core.errors import JobNotFound
 from podclip.store import ops, share_links
 from podclip.store.api_keys import ApiKey
 
@@ -47,10 +45,7 @@ def _view(stores: Any, key: ApiKey, links: Any, job_id: str) -> dict[str, Any]:
 
 
 def _change(action: Any, stores: Any, key: ApiKey, job_id: str) -> None:
-    try:
-        action(stores.engine, job_id, account_id=key.account_id, environment=key.environment)
-    except JobNotFound:
-        raise not_found("job", job_id, param="id") from None
+    action(stores.engine, job_id, account_id=key.account_id, environment=key.environment)
 
 
 @router.delete("/jobs/{job_id}/share", response_model=ShareLink, summary="Revoke a share link")

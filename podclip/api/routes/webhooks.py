@@ -20,18 +20,10 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from podclip.api.deps import DialectDep, SettingsDep, Stores, StoresDep, require
-from podclip.api.errors import ApiError, not_found
 from podclip.api.routes import ERROR_RESPONSES
 from podclip.api.schemas import ErrorEnvelope
 from podclip.core.dialects import CLYPT, Dialect, event_name
-from podclip.core.errors import (
-    InvalidEvents,
-    InvalidSourceUrl,
-    LimitReached,
-    NoJobs,
-    WebhookInactive,
-    WebhookNotFound,
-)
+from podclip.core.errors import WebhookNotFound
 from podclip.store import webhook_deliveries as deliveries
 from podclip.store import webhook_registry as registry
 from podclip.store.api_keys import ApiKey
@@ -128,27 +120,19 @@ def create_webhook(
     dialect: DialectDep,
 ) -> dict[str, Any]:
     """The response carries the signing secret (``whsec_…``); it is never shown again."""
-    try:
-        check_endpoint(body.url, allow_private=settings.allow_private_urls)
-    except InvalidSourceUrl as exc:
-        raise ApiError(400, "invalid_url", exc.message, param="url") from exc
-    try:
-        # The write engine: the account's webhook count and the insert are one exact step.
-        hook = registry.create_webhook(
-            stores.write_engine,
-            url=body.url,
-            events=body.events,
-            environment=key.environment,
-            api_key_id=key.id,
-            format=body.format or dialect,
-            account_id=key.account_id,
-            max_webhooks=settings.accounts.max_webhooks,
-            settings=settings,
-        )
-    except InvalidEvents as exc:
-        raise ApiError(400, exc.code, exc.message, param="events") from exc
-    except LimitReached as exc:
-        raise ApiError(409, exc.code, exc.message) from exc
+    check_endpoint(body.url, allow_private=settings.allow_private_urls)
+    # The write engine: the account's webhook count and the insert are one exact step.
+    hook = registry.create_webhook(
+        stores.write_engine,
+        url=body.url,
+        events=body.events,
+        environment=key.environment,
+        api_key_id=key.id,
+        format=body.format or dialect,
+        account_id=key.account_id,
+        max_webhooks=settings.accounts.max_webhooks,
+        settings=settings,
+    )
     return {**_webhook(hook), "secret": hook.secret}
 
 
@@ -163,12 +147,9 @@ def list_webhooks(key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
 @router.delete("/webhooks/{webhook_id}", response_model=WebhookDeleted, summary="Delete a webhook")
 def delete_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
     """Pending deliveries are canceled; past deliveries stay readable until then."""
-    try:
-        registry.delete_webhook(
-            stores.engine, webhook_id, environment=key.environment, account_id=key.account_id
-        )
-    except WebhookNotFound as exc:
-        raise not_found("webhook", webhook_id, param="id") from exc
+    registry.delete_webhook(
+        stores.engine, webhook_id, environment=key.environment, account_id=key.account_id
+    )
     return {"object": "webhook", "id": webhook_id, "deleted": True}
 
 
@@ -181,16 +162,9 @@ def delete_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -
 )
 def test_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
     """A synthetic ``job.completed`` built from this environment's most recent job."""
-    try:
-        delivery = deliveries.fire_test_event(
-            stores.engine, webhook_id, environment=key.environment, account_id=key.account_id
-        )
-    except WebhookNotFound as exc:
-        raise not_found("webhook", webhook_id, param="id") from exc
-    except WebhookInactive as exc:
-        raise ApiError(409, exc.code, exc.message, param="id") from exc
-    except NoJobs as exc:
-        raise ApiError(400, exc.code, exc.message) from exc
+    delivery = deliveries.fire_test_event(
+        stores.engine, webhook_id, environment=key.environment, account_id=key.account_id
+    )
     return _delivery(delivery, _format(stores, delivery.webhook_id, key))
 
 
@@ -201,16 +175,13 @@ def test_webhook(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> 
 )
 def list_deliveries(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
     """Newest first, the last 100 (``has_more`` says whether older ones exist)."""
-    try:
-        rows = deliveries.list_deliveries(
-            stores.engine,
-            webhook_id,
-            environment=key.environment,
-            account_id=key.account_id,
-            limit=DELIVERIES_PAGE + 1,
-        )
-    except WebhookNotFound as exc:
-        raise not_found("webhook", webhook_id, param="id") from exc
+    rows = deliveries.list_deliveries(
+        stores.engine,
+        webhook_id,
+        environment=key.environment,
+        account_id=key.account_id,
+        limit=DELIVERIES_PAGE + 1,
+    )
     fmt = _format(stores, webhook_id, key)
     return {
         "object": "list",
@@ -228,14 +199,9 @@ def list_deliveries(webhook_id: WebhookId, key: WebhooksAll, stores: StoresDep) 
 )
 def replay_delivery(delivery_id: DeliveryId, key: WebhooksAll, stores: StoresDep) -> dict[str, Any]:
     """Sends the same event again: same event id, same ``request_id``, the same body bytes."""
-    try:
-        delivery = deliveries.replay_delivery(
-            stores.engine, delivery_id, environment=key.environment, account_id=key.account_id
-        )
-    except WebhookNotFound as exc:
-        raise not_found("delivery", delivery_id, param="id") from exc
-    except WebhookInactive as exc:
-        raise ApiError(409, exc.code, exc.message, param="id") from exc
+    delivery = deliveries.replay_delivery(
+        stores.engine, delivery_id, environment=key.environment, account_id=key.account_id
+    )
     return _delivery(delivery, _format(stores, delivery.webhook_id, key))
 
 

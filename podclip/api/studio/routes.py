@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from podclip.api import review
 from podclip.api.deps import LinksDep, SettingsDep, StoresDep
 from podclip.api.errors import ApiError
+from podclip.api.routes.clips import approved_zip
 from podclip.api.studio import session as sessions
 from podclip.core.presets import PLATFORMS, PRESETS
 from podclip.core.settings import Settings
@@ -525,7 +526,7 @@ def export_zip(
         return denied
     actor = _actor(settings, stores, links, s)
     try:
-        path = review.approved_zip(actor, job_id)
+        path = approved_zip(actor, job_id)
     except ApiError as exc:
         if exc.status == 404:
             return _message(404, "Not found", "No such job for this account.")
