@@ -21,9 +21,11 @@ from podclip.core.records import AudioTrack, ClipPlan, SourceMedia
 from podclip.core.settings import get_settings
 from podclip.store import locks, ops, queue
 from podclip.store.analytics import episode_info
+from podclip.store.brands import brand_for
 from podclip.store.clips import EpisodeOutput, PublishBatch
 from podclip.tasks.artwork import fetch_artwork
 from podclip.tasks.audio import audio_options, extract_audio
+from podclip.tasks.captions import ClipOverlay, speaker_turns
 from podclip.tasks.diarize import (
     diarize_speakers,
     speaker_names,
@@ -130,11 +132,24 @@ def _run_stages(engine: Engine, job: ops.Job, logger: Any) -> str:
         title = job.show_name or job.title or "podclip"
         # Show artwork decorates audiograms only; a video source keeps its own picture.
         artwork = fetch_artwork(artwork_url) if artwork_url and not audio.info.has_video else None
-        look = render_options(settings.render, job.options, title, artwork)
+        # The show's brand kit is part of the render record: a brand change re-renders.
+        brand = brand_for(engine, job.account_id, job.show_name)
+        look = render_options(settings.render, job.options, title, artwork, brand)
+        overlays = {
+            p.clip_id: ClipOverlay(
+                p.moment.hook,
+                speaker_turns(
+                    transcript.segments, p.moment.start, p.moment.end, host_name, guest_name
+                ),
+            )
+            for p in plans
+        }
         futures = [
             (
                 p.clip_id,
-                render_clip.submit(source, audio, p.moment.start, end, p.words, preset, look),
+                render_clip.submit(
+                    source, audio, p.moment.start, end, p.words, preset, look, overlays[p.clip_id]
+                ),
             )
             for p in plans
             for preset, end in render_spans(

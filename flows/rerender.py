@@ -24,6 +24,7 @@ from podclip.core.records import AudioTrack, SourceMedia
 from podclip.core.settings import Settings, get_settings
 from podclip.scoring.types import Word
 from podclip.store import clip_edits, clips, corrections, ops
+from podclip.store.brands import brand_for
 from podclip.store.clip_edits import ClipEdit
 from podclip.store.clip_updates import ClipUpdate, replace_clips
 from podclip.store.corrections import IndexedWord
@@ -126,7 +127,9 @@ def _render_one(
         row["renders"][0]["caption_style"] if row and row.get("renders") else None
     )
     job_options = {**job.options, **({"caption_style": style} if style else {})}
-    look = render_options(settings.render, job_options, title, artwork)
+    engine = ops.engine_for(settings.resolved_database_url)
+    brand = brand_for(engine, job.account_id, job.show_name)
+    look = render_options(settings.render, job_options, title, artwork, brand)
     if edit.preset:
         spans = [(edit.preset, end)]
     else:

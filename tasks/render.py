@@ -3,8 +3,12 @@
 Video sources are reframed to the preset's aspect: the crop follows the active speaker's face
 (:mod:`tasks.reframe`), or the frame is letterboxed when no face is found; a source that
 already has the preset's aspect is only scaled. Audio-only sources become an audiogram
-(waveform, captions, the show title and, when the feed has one, the show artwork over a plain
-background). Captions stay inside the preset's safe area. Clips render in parallel, bounded per
+(the show artwork large over a blurred, darkened copy of itself filling the frame, or a
+gradient of the brand colours when there is none; the waveform at full width under it).
+Every preset gets word captions in phrase lines, a progress bar and, per clip, the hook as a
+headline (frames at least as tall as wide) and speaker labels (:mod:`tasks.captions` draws
+them); a show's brand kit (:mod:`podclip.core.brand`) sets colours, font, caption style and a
+logo. Everything stays inside the preset's safe area. Clips render in parallel, bounded per
 process by ``render.concurrency``.
 """
 
@@ -22,7 +26,9 @@ from typing import Any
 from prefect import task
 from prefect.concurrency.sync import concurrency
 
+from podclip.core.brand import DEFAULT_PRIMARY, DEFAULT_SECONDARY, Brand, ffmpeg_colour, shade
 from podclip.core.errors import RenderFailed
+from podclip.core.fonts import font_folder
 from podclip.core.identity import NOT_IDENTITY, ContentIdentity
 from podclip.core.presets import (
     DEFAULT_PLATFORMS,
@@ -37,7 +43,14 @@ from podclip.core.records import AudioTrack, RenderedClip, SourceMedia
 from podclip.core.settings import RenderSettings, get_settings
 from podclip.scoring.types import Word
 from podclip.store.media import MediaStore, sha256_file
-from podclip.tasks.captions import build_ass
+from podclip.tasks.captions import (
+    CAPTION_STYLES,
+    DEFAULT_STYLE,
+    ClipOverlay,
+    build_ass,
+    headline_band,
+    layout,
+)
 from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
 from podclip.tasks.keys import content_key, stage_key, stage_policy
 from podclip.tasks.reframe import (
@@ -52,9 +65,12 @@ from podclip.tasks.reframe import (
 from podclip.tasks.retry import retry_unless_permanent
 
 RENDER_LIMIT = "podclip-render"
-FONTS_DIR = Path("/usr/share/fonts/truetype/dejavu")
-BACKGROUND = "0x14161C"
-WAVE_COLOUR = "0xF5C542"
+FONTS_DIR = font_folder("DejaVu Sans")
+# The blurred artwork behind the audiogram: box-blur radius (pixels) and brightness shift.
+BLUR_RADIUS = 40
+DARKEN = -0.22
+# The logo's side as a fraction of the safe area's shorter side.
+LOGO_FRACTION = 0.12
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,12 @@ class RenderOptions(ContentIdentity):
     """What fills a video frame with no face: ``blur`` or an ffmpeg colour."""
     reframe_sample_fps: float
     """Face samples per second when following the speaker."""
+    primary: str = DEFAULT_PRIMARY
+    """Brand accent ``#RRGGBB``: waveform, progress bar, speaker label, gradient."""
+    secondary: str = DEFAULT_SECONDARY
+    """Brand background ``#RRGGBB``: headline box, gradient."""
+    logo: str | None = None
+    """Media-store key of the brand logo PNG (``brand/<sha256>.png``), drawn top left."""
     ffmpeg_threads: int = field(default=0, metadata=NOT_IDENTITY)
     """ffmpeg threads (0: its choice; speed only)."""
     concurrency: int = field(default=2, metadata=NOT_IDENTITY)
@@ -117,19 +139,29 @@ def render_options(
     job_options: Mapping[str, Any],
     title: str | None = None,
     artwork: str | None = None,
+    brand: Brand | None = None,
 ) -> RenderOptions:
-    """The job's render record: encoding settings, the font, the job's style, title, artwork."""
+    """The job's render record: encoding settings, font, style, title, artwork and brand.
+
+    The job's caption style wins over the brand's default; the brand's font over the setting.
+    """
+    brand = brand or Brand()
+    font = brand.font or settings.font_name
+    style = job_options.get("caption_style") or brand.caption_style or DEFAULT_STYLE
     return RenderOptions(
         fps=settings.fps,
         crf=settings.crf,
         x264_preset=settings.x264_preset,
         audio_bitrate=settings.audio_bitrate,
-        font=font_ref(settings.font_name),
-        caption_style=str(job_options.get("caption_style") or "yellow-pop"),
+        font=font_ref(font, font_folder(font)),
+        caption_style=str(style),
         title=title,
         artwork=artwork,
         letterbox=settings.letterbox,
         reframe_sample_fps=settings.reframe_sample_fps,
+        primary=brand.primary,
+        secondary=brand.secondary,
+        logo=brand.logo,
         ffmpeg_threads=settings.ffmpeg_threads,
         concurrency=settings.concurrency,
         timeout_seconds=settings.timeout_seconds,
@@ -184,8 +216,12 @@ def render_clip(
     words: tuple[Word, ...],
     preset: str,
     options: RenderOptions,
+    overlay: ClipOverlay | None = None,
 ) -> RenderedClip:
-    """Render ``start``..``end`` (seconds) of ``source`` into a content-addressed MP4."""
+    """Render ``start``..``end`` (seconds) of ``source`` into a content-addressed MP4.
+
+    ``overlay`` carries the clip's headline and speaker turns (None: captions only).
+    """
     settings = get_settings()
     store = MediaStore.from_settings(settings)
     frame = PRESETS[preset]
@@ -200,6 +236,7 @@ def render_clip(
         words=words,
         preset=preset,
         options=options,
+        overlay=overlay,
     )
     key = f"renders/{digest[:2]}/{digest}/{preset}.mp4"
     with (
@@ -213,10 +250,11 @@ def render_clip(
                 else Framing("audiogram")
             )
             art = store.local_path(options.artwork) if options.artwork and not has_video else None
+            logo = store.local_path(options.logo) if options.logo else None
             _render_to_store(
                 store,
                 key,
-                RenderJob(source, audio, (start, end, words), frame, framing, art),
+                RenderJob(source, audio, (start, end, words), frame, framing, art, logo, overlay),
                 options,
             )
     local = store.local_path(key)
@@ -244,6 +282,20 @@ class RenderJob:
     frame: Preset
     framing: Framing
     artwork: Path | None = None
+    logo: Path | None = None
+    overlay: ClipOverlay | None = None
+
+
+def logo_side(frame: Preset) -> int:
+    """Side (pixels, even) of the brand logo's square at the safe area's top left."""
+    side = round(min(frame.safe_width, frame.safe_height) * LOGO_FRACTION)
+    return side - side % 2
+
+
+def logo_position(frame: Preset) -> tuple[int, int]:
+    """(x, y) of the logo: the safe area's top-left corner, one caption pad in."""
+    pad = layout(frame, CAPTION_STYLES[DEFAULT_STYLE]).pad
+    return frame.safe_left + pad, frame.safe_top + pad
 
 
 def render_spans(
@@ -341,6 +393,10 @@ def _render_to_store(
                 title=None if job.audio.info.has_video else opts.title,
                 font_name=opts.font.name,
                 preset=frame,
+                overlay=job.overlay,
+                accent=opts.primary,
+                backdrop=opts.secondary,
+                logo_px=logo_side(frame) if job.logo is not None else 0,
             ),
             encoding="utf-8",
         )
@@ -359,77 +415,143 @@ def _render_to_store(
         workdir.rmdir()
 
 
-def _subtitles() -> str:
+def _subtitles(fonts: str = "") -> str:
     subs = "subtitles=f=captions.ass"
-    if FONTS_DIR.is_dir():
-        subs += f":fontsdir={FONTS_DIR}"
+    folder = Path(fonts) if fonts else FONTS_DIR
+    if folder.is_dir():
+        subs += f":fontsdir={folder}"
     return subs
 
 
-def video_graph(frame: Preset, framing: Framing, fps: int, letterbox: str) -> str:
+def _with_logo(graph_in: str, frame: Preset, logo_input: int | None) -> tuple[str, str]:
+    """(filters to add, label to continue from): the logo overlaid on ``graph_in``'s output."""
+    if logo_input is None:
+        return "", graph_in
+    side = logo_side(frame)
+    x, y = logo_position(frame)
+    return (
+        f"[{logo_input}:v]scale={side}:{side}:force_original_aspect_ratio=decrease,"
+        f"format=rgba[logo];[{graph_in}][logo]overlay={x}:{y}:format=auto[branded];",
+        "branded",
+    )
+
+
+def video_graph(
+    frame: Preset,
+    framing: Framing,
+    fps: int,
+    letterbox: str,
+    logo_input: int | None = None,
+    fonts: str = "",
+) -> str:
     """Filter graph from input 0's video to ``[v]`` for a video source."""
     w, h = frame.width, frame.height
-    tail = f"fps={fps},{_subtitles()}[v]"
     if framing.mode == "crop" and framing.crop is not None:
-        return f"[0:v]{framing.crop.filter()},scale={w}:{h},setsar=1,{tail}"
-    if framing.mode == "letterbox":
-        return f"[0:v]{letterbox_filter(w, h, letterbox)},{tail}"
-    return f"[0:v]scale={w}:{h},setsar=1,{tail}"
+        head = f"[0:v]{framing.crop.filter()},scale={w}:{h},setsar=1"
+    elif framing.mode == "letterbox":
+        head = f"[0:v]{letterbox_filter(w, h, letterbox)}"
+    else:
+        head = f"[0:v]scale={w}:{h},setsar=1"
+    logo, label = _with_logo("base", frame, logo_input)
+    return f"{head},fps={fps}[base];{logo}[{label}]{_subtitles(fonts)}[v]"
 
 
-def audiogram_graph(frame: Preset, fps: int, has_artwork: bool) -> str:
+def wave_box(frame: Preset, has_artwork: bool) -> tuple[int, int]:
+    """(y, height) of the full-width waveform: under the artwork, or mid-frame without it."""
+    h = frame.height
+    wave_h = round(h * 0.12)
+    wave_h -= wave_h % 2
+    if not has_artwork:
+        return round(h * 0.38), wave_h
+    _, y, side = artwork_box(frame)
+    return min(y + side + round(h * 0.015), h - frame.safe_bottom - wave_h), wave_h
+
+
+def audiogram_graph(
+    frame: Preset,
+    fps: int,
+    has_artwork: bool,
+    accent: str = DEFAULT_PRIMARY,
+    logo_input: int | None = None,
+    fonts: str = "",
+) -> str:
     """Filter graph for an audio source: background (input 0), audio (1), artwork (2).
 
-    The waveform spans the safe width only, so no platform button sits on it.
+    The waveform spans the full frame width, centred under the artwork; with artwork, a
+    blurred, darkened copy of it fills the frame behind everything.
     """
-    h = frame.height
-    wave_w, wave_h = frame.safe_width - frame.safe_width % 2, round(h * 0.18)
+    w, h = frame.width, frame.height
+    wave_y, wave_h = wave_box(frame, has_artwork)
+    # cbrt lifts quiet speech so the wave is visible whenever someone talks.
     wave = (
-        f"[1:a:0]aformat=channel_layouts=mono,showwaves=s={wave_w}x{wave_h}:mode=cline:"
-        f"rate={fps}:colors={WAVE_COLOUR}:scale=sqrt:draw=full[wave];"
+        f"[1:a:0]aformat=channel_layouts=mono,showwaves=s={w}x{wave_h}:mode=cline:"
+        f"rate={fps}:colors={ffmpeg_colour(accent)}:scale=cbrt:draw=full[wave];"
     )
-    left = frame.safe_left
-    if not has_artwork:
-        return f"{wave}[0:v][wave]overlay={left}:{round(h * 0.38)}:shortest=1,{_subtitles()}[v]"
-    x, y, side = artwork_box(frame)
-    wave_y = min(y + side + round(h * 0.02), h - frame.safe_bottom - wave_h)
+    if has_artwork:
+        x, y, side = artwork_box(frame)
+        scene = (
+            f"[2:v]split[artbg][artfg];"
+            f"[artbg]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1,"
+            f"boxblur={BLUR_RADIUS}:2,eq=brightness={DARKEN}[blur];"
+            f"[0:v][blur]overlay=0:0[bg];"
+            f"[artfg]scale={side}:{side}:force_original_aspect_ratio=increase,"
+            f"crop={side}:{side},setsar=1,format=yuva420p[art];"
+            f"[bg][art]overlay={x}:{y}[scene];"
+        )
+    else:
+        scene = "[0:v]null[scene];"
+    logo, label = _with_logo("waved", frame, logo_input)
     return (
-        f"{wave}[2:v]scale={side}:{side}:force_original_aspect_ratio=increase,"
-        f"crop={side}:{side},setsar=1,format=yuva420p[art];"
-        f"[0:v][art]overlay={x}:{y}[withart];"
-        f"[withart][wave]overlay={left}:{wave_y}:shortest=1,{_subtitles()}[v]"
+        f"{wave}{scene}[scene][wave]overlay=0:{wave_y}:shortest=1[waved];"
+        f"{logo}[{label}]{_subtitles(fonts)}[v]"
     )
 
 
 def artwork_box(frame: Preset) -> tuple[int, int, int]:
-    """(x, y, side) of the square artwork: upper part of the safe area, below the title."""
-    side = round(min(frame.safe_width * 0.6, frame.safe_height * 0.35))
+    """(x, y, side) of the square artwork: large, centred, just below the headline band."""
+    side = round(min(frame.safe_width * 0.78, frame.safe_height * 0.42))
     side -= side % 2
     x = frame.safe_left + (frame.safe_width - side) // 2
-    y = frame.safe_top + round(frame.height * 0.08)
+    y = frame.safe_top + max(headline_band(frame), round(frame.height * 0.08))
     return x, y, side
+
+
+def background_source(frame: Preset, fps: int, opts: RenderOptions) -> str:
+    """lavfi source behind an audiogram: a still gradient of the brand colours."""
+    top, bottom = ffmpeg_colour(shade(opts.primary, 0.55)), ffmpeg_colour(opts.secondary)
+    return (
+        f"gradients=s={frame.width}x{frame.height}:r={fps}:c0={top}:c1={bottom}:n=2:"
+        f"x0=0:y0=0:x1={frame.width // 3}:y1={frame.height}:speed=0"
+    )
 
 
 def _ffmpeg_args(src: Path, job: RenderJob, opts: RenderOptions, out: Path) -> list[str]:
     start, end, _ = job.span
     duration = end - start
     frame, fps = job.frame, opts.fps
+    fonts = opts.font.folder
     if job.audio.info.has_video:
         inputs = input_args(src, start=start, duration=duration)
-        graph = video_graph(frame, job.framing, fps, opts.letterbox)
+        logo_input = 1 if job.logo is not None else None
+        graph = video_graph(frame, job.framing, fps, opts.letterbox, logo_input, fonts)
         audio_map = "0:a:0"
     else:
         inputs = [
             "-f",
             "lavfi",
             "-i",
-            f"color=c={BACKGROUND}:s={frame.width}x{frame.height}:r={fps}",
+            background_source(frame, fps, opts),
             *input_args(src, start=start, duration=duration),
         ]
         if job.artwork is not None:
             inputs += input_args(job.artwork)
-        graph = audiogram_graph(frame, fps, job.artwork is not None)
+        logo_input = (3 if job.artwork is not None else 2) if job.logo is not None else None
+        graph = audiogram_graph(
+            frame, fps, job.artwork is not None, opts.primary, logo_input, fonts
+        )
         audio_map = "1:a:0"
+    if job.logo is not None:
+        inputs += input_args(job.logo)
     return [
         *inputs,
         "-filter_complex",

@@ -231,7 +231,9 @@ def redecode(
         language=language,
         beam_size=options.beam_size,
         word_timestamps=True,
-        vad_filter=False,
+        # A gap may be music or silence that VAD rightly skipped: VAD again keeps Whisper from
+        # inventing words there (nothing decoded keeps the gap as it was).
+        vad_filter=True,
         # Each window on its own: conditioning on the (possibly looped) text before it is what
         # lets a loop carry on.
         condition_on_previous_text=False,

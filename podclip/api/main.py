@@ -22,6 +22,7 @@ from podclip.api.limits import BodyLimitMiddleware
 from podclip.api.middleware import RequestContextMiddleware
 from podclip.api.routes import (
     account,
+    brands,
     clips,
     exports,
     fallback,
@@ -30,6 +31,7 @@ from podclip.api.routes import (
     media,
     share,
     share_links,
+    shows,
     webhooks,
 )
 from podclip.api.schemas import Health
@@ -81,7 +83,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, settings=settings.api)
     app.add_middleware(RequestContextMiddleware)
     for prefix in PREFIXES:
-        for module in (jobs, exports, account, feeds, media, webhooks, share_links, clips):
+        for module in (
+            jobs,
+            exports,
+            account,
+            feeds,
+            media,
+            webhooks,
+            share_links,
+            clips,
+            brands,
+            shows,
+        ):
             app.include_router(module.router, prefix=prefix, include_in_schema=prefix == "/v1")
     # Last: authenticated 404/405 answers for what no route above serves.
     for prefix in PREFIXES:

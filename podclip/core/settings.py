@@ -161,6 +161,9 @@ class RenderSettings(BaseModel):
     # Show artwork (audiograms) is downloaded once per URL, at most this many bytes.
     artwork_max_bytes: int = 5_000_000
     artwork_deadline_seconds: float = 60.0
+    # A brand logo upload (base64 in PUT /v1/shows/{name}/brand): bytes and pixels at most.
+    logo_max_bytes: int = 1_000_000
+    logo_max_pixels: int = 16_000_000
 
 
 class TrailerSettings(BaseModel):

@@ -169,3 +169,45 @@ def approval_before_after(settings: Settings, account_id: str, show_name: str) -
 
 def _rate(verdicts: list[bool]) -> float | None:
     return round(sum(verdicts) / len(verdicts), 3) if verdicts else None
+
+
+# Per show of one account: its usable verdicts (as _TRAINING_SQL counts them) and its fits.
+_SHOWS_SQL = """
+WITH verdicts AS (
+    SELECT clip_id, show_name, arg_max(action, created_at) AS verdict
+    FROM clip_reviews
+    WHERE action IN ('approve', 'reject') AND account_id = ? AND show_name IS NOT NULL
+    GROUP BY clip_id, show_name
+), counted AS (
+    SELECT v.show_name, count(*) AS reviewed,
+           count(*) FILTER (WHERE v.verdict = 'approve') AS approved
+    FROM verdicts v JOIN clips c ON c.clip_id = v.clip_id
+    GROUP BY v.show_name
+), fits AS (
+    SELECT show_name, count(*) AS fits, arg_max(active, fitted_at) AS active,
+           max(fitted_at) AS last_fitted_at
+    FROM show_adjustments WHERE account_id = ?
+    GROUP BY show_name
+)
+SELECT coalesce(c.show_name, f.show_name) AS show_name,
+       coalesce(c.reviewed, 0), coalesce(c.approved, 0),
+       coalesce(f.fits, 0), coalesce(f.active, false), f.last_fitted_at
+FROM counted c FULL OUTER JOIN fits f ON f.show_name = c.show_name
+ORDER BY show_name
+"""
+
+
+def shows(settings: Settings, account_id: str) -> dict[str, dict[str, Any]]:
+    """Per show with verdicts or fits: reviewed and approved clips, fits, latest fit active."""
+    with lake.reader(settings) as conn:
+        rows = conn.execute(_SHOWS_SQL, [account_id, account_id]).fetchall()
+    return {
+        str(name): {
+            "reviewed": int(reviewed),
+            "approved": int(approved),
+            "fits": int(fits),
+            "active": bool(active),
+            "last_fitted_at": last,
+        }
+        for name, reviewed, approved, fits, active, last in rows
+    }

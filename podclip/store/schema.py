@@ -372,3 +372,19 @@ studio_logins = Table(
     Column("used_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Each show's brand kit (migration 190, podclip.store.brands).
+show_brands = Table(
+    "show_brands",
+    metadata,
+    Column("account_id", String(40), primary_key=True),
+    Column("show_name", String(200), primary_key=True),
+    Column("primary_colour", String(7), nullable=False),
+    Column("secondary_colour", String(7), nullable=False),
+    Column("font", String(64)),
+    Column("caption_style", String(64)),
+    # Media-store key of the logo PNG (brand/<sha256>.png), or NULL for none.
+    Column("logo_key", String(200)),
+    Column("updated_by", String(40)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

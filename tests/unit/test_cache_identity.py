@@ -29,6 +29,7 @@ from podclip.scoring.types import ScoredMoment, Segment, Word
 from podclip.tasks import (
     artwork,
     audio,
+    captions,
     diarize,
     moments,
     render,
@@ -77,6 +78,8 @@ EXAMPLES: dict[type, Any] = {
     render.RenderOptions: render.RenderOptions(
         24, 26, "ultrafast", "128k", FONT, "yellow-pop", "Show", "artwork/aa.png", "blur", 3.0
     ),
+    captions.ClipOverlay: captions.ClipOverlay("hook", (captions.SpeakerTurn(0.0, 1.0, "Host"),)),
+    captions.SpeakerTurn: captions.SpeakerTurn(0.0, 1.0, "Host"),
     trailer.TrailerCut: trailer.TrailerCut(1.0, 5.0),
     trailer.TrailerOptions: trailer.TrailerOptions(
         1920, 1080, 2.5, 0.4, 24, 26, "ultrafast", "128k", FONT

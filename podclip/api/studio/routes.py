@@ -17,8 +17,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.convertors import Convertor, register_url_convertor
 
-from podclip.api import review
+from podclip.api import learning, review
 from podclip.api.deps import LinksDep, SettingsDep, StoresDep
 from podclip.api.errors import ApiError
 from podclip.api.routes.clips import approved_zip
@@ -536,4 +537,77 @@ def export_zip(
         media_type="application/zip",
         filename=f"{job_id}-approved.zip",
         headers={"Cache-Control": "private, no-store"},
+    )
+
+
+# How each show's ranking learned (issue 18): the same data as GET /v1/shows/{name}/learning.
+SHOW_SUBPAGES = ("brand",)
+"""Pages below a show (``/studio/shows/{name}/brand``): the show page's path leaves them alone."""
+
+
+class _ShowName(Convertor[str]):
+    """A show name in a path: any text, slashes too (links encode them, the server decodes
+    them before routing), except a name ending in one of the ``SHOW_SUBPAGES``."""
+
+    regex = r"(?:(?!/(?:" + "|".join(SHOW_SUBPAGES) + r")$).)+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("showname", _ShowName())
+
+
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{round(rate * 100)}%"
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+@router.get("/shows", response_class=HTMLResponse)
+def shows_page(request: Request, settings: SettingsDep, stores: StoresDep) -> Response:
+    s = _session(request, settings, stores)
+    if s is None:
+        return _to_login(request)
+    if (denied := _scope(s, "clips:read")) is not None:
+        return denied
+    rows = learning.overview(settings, stores.engine, s.key)
+    for row in rows:
+        row["href"] = f"/studio/shows/{quote(row['show'], safe='')}"
+        row["last_fitted"] = _when(row["last_fitted_at"])
+    return _page("shows.html", session=s, shows=rows, min_reviews=settings.learning.min_reviews)
+
+
+@router.get("/shows/{name:showname}", response_class=HTMLResponse)
+def show_page(
+    name: Annotated[str, PathParam(min_length=1, max_length=200)],
+    request: Request,
+    settings: SettingsDep,
+    stores: StoresDep,
+) -> Response:
+    s = _session(request, settings, stores)
+    if s is None:
+        return _to_login(request)
+    if (denied := _scope(s, "clips:read")) is not None:
+        return denied
+    found = learning.show_learning(settings, stores.engine, s.key, name)
+    if found is None:
+        return _message(404, "Not found", "No such show for this account.")
+    approval = found["approval"]
+    return _page(
+        "show.html",
+        session=s,
+        show=found,
+        before=_percent(approval["before"]["approval_rate"]),
+        after=_percent(approval["after"]["approval_rate"]),
+        since=_when(approval["learning_since"]),
+        fits=[
+            {**fit, "when": _when(fit["fitted_at"]), "rate": _percent(fit["approval_rate"])}
+            for fit in reversed(found["history"])
+        ],
     )
