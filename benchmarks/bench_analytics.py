@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from podclip.scoring.labels import CATEGORY_BY_TYPE, MOMENT_TYPES
 
 from podclip.core.settings import Settings
+from podclip.scoring.labels import CATEGORY_BY_TYPE, MOMENT_TYPES
 from podclip.store import lake
 from podclip.store.analytics import EXAMPLE_QUERIES
 

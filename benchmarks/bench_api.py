@@ -37,10 +37,9 @@ SEGMENTS = 60
 def seed(root: Path) -> tuple[str, str]:
     """One complete live job in the lake and a live key; return (job id, key)."""
     os.environ["PODCLIP_DATA_ROOT"] = str(root)
-    from podclip.scoring.types import ScoredMoment, Segment, Word
-
     from podclip.core.records import ClipPlan, RenderedClip, Transcript
     from podclip.core.settings import get_settings
+    from podclip.scoring.types import ScoredMoment, Segment, Word
     from podclip.store import api_keys, ops
     from podclip.store.clips import PublishBatch, publish
 

@@ -77,9 +77,8 @@ def build_episode(out: Path) -> float:
 
 def bare_transcribe(wav: Path) -> float:
     """Seconds for faster-whisper alone, model already loaded, same options as the pipeline."""
-    from podclip.tasks.transcribe import _run, default_model_dir, load_model
-
     from podclip.core.settings import get_settings
+    from podclip.tasks.transcribe import _run, default_model_dir, load_model
 
     opts = get_settings().transcribe
     model = load_model(
@@ -125,9 +124,8 @@ def task_window(flow_run_id: str, name: str) -> float:
 
 
 def run_job(source: Path) -> tuple[str, float]:
-    from podclip.flows.episode import process_episode
-
     from podclip.core.settings import get_settings
+    from podclip.flows.episode import process_episode
     from podclip.store import ops
 
     engine = ops.engine_for(get_settings().resolved_database_url)

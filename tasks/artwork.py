@@ -83,6 +83,14 @@ def store_artwork(url: str) -> str:
 
 
 def _download(url: str, target: Path, max_bytes: int, policy: EgressPolicy) -> None:
+    try:
+        _download_checked(url, target, max_bytes, policy)
+    except (egress.EgressDenied, httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        # Worded exactly like a refused connection (as downloads do): no open/closed port oracle.
+        raise ArtworkUnavailable(egress.UNREACHABLE) from exc
+
+
+def _download_checked(url: str, target: Path, max_bytes: int, policy: EgressPolicy) -> None:
     settings = get_settings()
     fetch = settings.fetch
     timeout = httpx.Timeout(fetch.connect_timeout_seconds, read=fetch.read_timeout_seconds)

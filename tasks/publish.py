@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from podclip.tasks.retry import retry_unless_permanent
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from podclip.core.settings import get_settings
 from podclip.store import ops
 from podclip.store.clips import PublishBatch, publish
+from podclip.tasks.retry import retry_unless_permanent
 
 
 @task(

@@ -113,7 +113,9 @@ def transcription_options(
 
 @task(
     name="transcribe_audio",
-    cache_policy=stage_policy(helpers=("decode", "_segment", "check_language")),
+    cache_policy=stage_policy(
+        helpers=("decode", "_segment", "check_language", "podclip.tasks.transcript_repair")
+    ),
     retries=1,
     retry_condition_fn=retry_unless_permanent,
 )

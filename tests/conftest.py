@@ -109,7 +109,18 @@ def database_url(
         yield url
     finally:
         get_settings.cache_clear()
+        _close_pools(url)
         postgres.drop_database(url)
+
+
+def _close_pools(url: str) -> None:
+    """Close this process's pooled connections to ``url`` before its database is dropped: an
+    engine later evicted from the per-URL cache would otherwise take them to the garbage
+    collector still open (psycopg's ResourceWarning)."""
+    from podclip.store import ops
+
+    ops.write_engine_for(url).dispose()
+    ops.engine_for(url).dispose()
 
 
 @pytest.fixture(scope="session")

@@ -150,7 +150,7 @@ rate_limit_hits = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("api_key_id", String(40), nullable=False),
-    Column("bucket", String(8), nullable=False),
+    Column("bucket", String(32), nullable=False),  # klipit_submit etc.: migration 200
     # Unix seconds (float): the sliding window is a range scan on this index.
     Column("at", Float, nullable=False),
 )

@@ -87,14 +87,15 @@ class Stack:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, **overrides: str) -> None:
-        log = (self.logs / f"serve-{time.monotonic_ns()}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [str(BIN / "podclip"), "serve"],
-            env={**self.env, **overrides},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # The child keeps its own copy of the log's descriptor; ours closes at once.
+        with (self.logs / f"serve-{time.monotonic_ns()}.log").open("wb") as log:
+            self.proc = subprocess.Popen(
+                [str(BIN / "podclip"), "serve"],
+                env={**self.env, **overrides},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def kill(self) -> None:
         assert self.proc is not None

@@ -46,8 +46,10 @@ from podclip.core.runtime import prepare_environment
 from podclip.core.settings import get_settings
 settings = get_settings()
 prepare_environment(settings)
+from podclip.cli.common import migrate_stores
 from podclip.flows.episode import process_episode
 from podclip.store import ops
+migrate_stores(settings)  # an engine never migrates; the stack's start does
 engine = ops.engine_for(settings.resolved_database_url)
 out = []
 for title, published in json.loads(sys.argv[2]):

@@ -20,6 +20,7 @@ from podclip.store.schema import idempotency_keys, jobs, schema_migrations
 
 pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str | None) -> Settings:
     # database_url: each test runs on SQLite and on PostgreSQL (tests/conftest.py).

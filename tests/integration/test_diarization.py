@@ -161,7 +161,7 @@ def test_show_notes_for_the_sample(sample: tuple[Transcript, Path]) -> None:
     assert len(chapters) >= 2 and starts[0] == 0
     assert starts == sorted(starts) and starts[-1] < transcript.duration_seconds
     quotes = re.findall(r"^- (\d\d):(\d\d) “(.+)” — (.+)$", md.split("## Key quotes")[1], re.M)
-    assert len(quotes) == min(options.key_quotes, len(moments))
+    assert len(quotes) == min(options.notes.key_quotes, len(moments))
     for (m, s, text, who), moment in zip(quotes, moments, strict=False):
         assert text == moment.pull_quote
         assert moment.start - 1 <= int(m) * 60 + int(s) <= moment.end

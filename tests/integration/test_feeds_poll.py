@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from podclip.tasks.feeds import FeedPollResult
 from sqlalchemy import Engine
 
 from podclip.core.settings import get_settings
 from podclip.store import feeds, ops
+from podclip.tasks.feeds import FeedPollResult
 from tests.support.feedserver import (
     RSS,
     FeedHost,

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect, select
 from podclip.core.settings import get_settings
 from podclip.store import feeds, migrate, ops
 from podclip.store.schema import DEFAULT_ACCOUNT_ID, metadata, schema_migrations
+from tests.support import postgres
 
 pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
@@ -49,7 +50,20 @@ def _declared() -> dict[str, set[str]]:
 def test_a_new_database_gets_exactly_the_declared_schema(
     tmp_path: Path, database_url: str | None
 ) -> None:
-    url = database_url or _sqlite_url(tmp_path)
+    if database_url is None:
+        _new_database_gets_the_declared_schema(_sqlite_url(tmp_path))
+        return
+    # The ``database_url`` fixture's database is migrated already (the autouse fixture does
+    # what the stack's start does), so PostgreSQL gets an empty database of its own here.
+    url = postgres.create_database()
+    try:
+        _new_database_gets_the_declared_schema(url)
+    finally:
+        postgres.drop_database(url)
+
+
+def _new_database_gets_the_declared_schema(url: str) -> None:
+    assert migrate.applied_versions(url) == []
     assert migrate.migrate(url) == migrate.applied_versions(url)
     assert migrate.applied_versions(url)[-1] == migrate.head()
     assert _columns(url) == _declared()

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from podclip.tasks.ffmpeg import probe
 
 from podclip.core.settings import get_settings
 from podclip.store import ops
 from podclip.store.clips import clips_for_job, outputs_for_job, row_counts, transcript_for_job
 from podclip.store.media import sha256_file
+from podclip.tasks.ffmpeg import probe
 from tests.support.frames import caption_pixels, frame_at
 from tests.support.task_states import task_states
 
@@ -25,9 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _process(source: str, **job: str) -> ops.Job:
-    from podclip.flows.episode import process_episode
-
     from podclip.core.sources import source_for
+    from podclip.flows.episode import process_episode
 
     engine = ops.engine_for(get_settings().resolved_database_url)
     kind, url = source_for(source)

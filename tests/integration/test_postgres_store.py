@@ -22,6 +22,7 @@ from tests.support import postgres
 
 pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     reason = None if postgres.required() else postgres.unavailable_reason()

@@ -127,10 +127,9 @@ def test_pipeline_writes_to_s3_and_api_serves_clips(
 def test_upload_in_object_storage_is_fetched_from_the_store(
     s3: S3Server, s3_env: dict[str, str], data_root: Path, sample_episode: Path
 ) -> None:
-    from podclip.tasks.fetch import download_media
-
     from podclip.core.settings import get_settings
     from podclip.store.media import sha256_file
+    from podclip.tasks.fetch import download_media
 
     store = MediaStore.from_settings(get_settings())
     sha = sha256_file(sample_episode)

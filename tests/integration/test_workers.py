@@ -174,6 +174,8 @@ def test_two_workers_process_each_job_once_within_the_transcription_limit(
             assert done.returncode == 0, f"{args}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
             return done.stdout
 
+        # Opening the database never migrates it: a deployment runs `podclip migrate` once.
+        cli(str(BIN / "podclip"), "migrate")
         cli(str(BIN / "prefect"), "work-pool", "create", "podclip", "--type", "process")
         cli(str(BIN / "prefect"), "--no-prompt", "deploy", "--prefect-file",
             "deployments/prefect.yaml", "--name", "process-episode")  # fmt: skip

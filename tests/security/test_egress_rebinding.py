@@ -87,8 +87,11 @@ def test_artwork_rebinding_to_private(
     resolver = rebind(PUBLIC, PRIVATE)
     url = f"http://{NAME}:{canary_service.port}/art.png"
     netsafe.check_url(url, allow_private=False)  # the check an older caller made: public
-    with pytest.raises(egress.EgressDenied):
+    with pytest.raises(PodclipError) as caught:
         store_artwork(url)
+    # Refused by the guard, worded like any unreachable host (no open/closed port oracle).
+    assert isinstance(caught.value.__cause__, egress.EgressDenied)
+    assert caught.value.message == egress.UNREACHABLE
     assert resolver.calls.count(NAME) >= 2
     with disable_run_logger():
         assert fetch_artwork.fn(url) is None  # decoration: the task logs, goes on without it

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from podclip.scoring.types import Word
-from podclip.tasks.ffmpeg import probe, run_ffmpeg
 
 from podclip.core.records import AudioTrack, SourceMedia
 from podclip.core.settings import get_settings
+from podclip.scoring.types import Word
 from podclip.store.media import MediaStore, sha256_file
+from podclip.tasks.ffmpeg import probe, run_ffmpeg
 
 
 def plain_video(

@@ -15,12 +15,14 @@ from podclip.core.settings import get_settings
 def main(source: str, show_name: str | None = None) -> None:
     settings = get_settings()
     prepare_environment(settings)
-    from podclip.flows.episode import process_episode
-
+    from podclip.cli.common import migrate_stores
     from podclip.core.sources import source_for
+    from podclip.flows.episode import process_episode
     from podclip.store import ops
     from tests.support.task_states import task_states
 
+    # An engine never migrates: the stack's start (``podclip migrate``) does, so this does too.
+    migrate_stores(settings)
     engine = ops.engine_for(settings.resolved_database_url)
     kind, url = source_for(source)
     job = ops.create_job(engine, source_type=kind, source_url=url, show_name=show_name)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from podclip.scoring.types import ScoredMoment, Segment, Word
-
 from podclip.core.records import ClipPlan, RenderedClip, Transcript
 from podclip.core.settings import Settings
+from podclip.scoring.types import ScoredMoment, Segment, Word
 from podclip.store import ops
 from podclip.store.clips import ClipFile, EpisodeInfo, EpisodeOutput, PublishBatch, publish
 

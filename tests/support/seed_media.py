@@ -7,14 +7,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from podclip.scoring.types import ScoredMoment, Segment, Word
-from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
-
 from podclip.core.records import ClipPlan, RenderedClip, Transcript
 from podclip.core.settings import Settings
+from podclip.scoring.types import ScoredMoment, Segment, Word
 from podclip.store import ops
 from podclip.store.clips import ClipFile, EpisodeOutput, PublishBatch, publish
 from podclip.store.media import MediaStore, sha256_file
+from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
 
 SOURCE_SECONDS = 30.0
 # (seconds) who speaks when: host, guest, host, guest, guest.

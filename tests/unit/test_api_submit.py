@@ -153,7 +153,6 @@ def test_upload_accepts_every_platform_name() -> None:
 def test_options_language_is_a_language_code() -> None:
     from podclip.api.errors import ApiError
     from podclip.api.submit import parse_options
-
     from podclip.core.settings import Settings
 
     assert parse_options({"language": "ES"}, Settings())["language"] == "es"

@@ -65,7 +65,7 @@ EXAMPLES: dict[type, Any] = {
     render.FontRef: FONT,
     audio.AudioOptions: audio.AudioOptions(16_000, 3600.0),
     transcribe.TranscriptionOptions: transcribe.TranscriptionOptions(
-        MODEL, "cpu", "int8", 1, 8, True, None, 0.5, cpu_threads=2
+        MODEL, "cpu", "int8", 1, 8, True, True, None, 0.5, cpu_threads=2
     ),
     DiarizationOptions: DiarizationOptions(num_speakers=2),
     diarize.SpeakerOptions: diarize.SpeakerOptions(

@@ -19,6 +19,7 @@ from podclip.core.dialects import (
 from podclip.core.settings import ApiSettings, Settings
 from podclip.store.job_record import STATUSES as OUR_STATUSES
 from podclip.store.links import default_base_url
+from podclip.store.schema import rate_limit_hits
 
 
 def test_every_status_of_ours_maps_into_each_dialects_vocabulary() -> None:
@@ -79,6 +80,8 @@ def test_requests_count_against_their_dialects_bucket(
 ) -> None:
     chosen = budget(ApiSettings(), dialect, method, route)  # type: ignore[arg-type]
     assert (chosen.bucket, chosen.limit) == (bucket, limit)
+    # PostgreSQL enforces the column's width (SQLite does not): a longer name is a 500 there.
+    assert len(chosen.bucket) <= rate_limit_hits.c.bucket.type.length  # type: ignore[attr-defined]
 
 
 def _request(headers: dict[str, str], client: str = "127.0.0.1", scheme: str = "http") -> Request:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
+
+from podclip.core.records import Transcript
+from podclip.core.settings import SpeakerSettings
 from podclip.scoring.diarization import (
     DiarizationOptions,
     cluster_windows,
@@ -22,9 +25,6 @@ from podclip.scoring.diarization import (
 from podclip.scoring.shownotes import guest_name_from_opening, host_name_from_opening
 from podclip.scoring.types import Segment, Word
 from podclip.tasks.diarize import diarization_options, speaker_names, speakers_output
-
-from podclip.core.records import Transcript
-from podclip.core.settings import SpeakerSettings
 
 
 def _voices(pattern: list[int], dim: int = 32, noise: float = 0.15, seed: int = 0) -> np.ndarray:

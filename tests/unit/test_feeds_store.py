@@ -16,6 +16,7 @@ from podclip.store.schema import feed_items, job_events, jobs, schema_migrations
 
 pytestmark = pytest.mark.both_databases  # the store: SQLite and PostgreSQL
 
+
 @pytest.fixture
 def engine(tmp_path: Path, database_url: str | None) -> Engine:
     # database_url: each test runs on SQLite and on PostgreSQL (tests/conftest.py).

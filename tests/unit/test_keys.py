@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+from podclip.core.records import Transcript
 from podclip.scoring.types import Segment, Word
 from podclip.tasks.keys import content_key
-
-from podclip.core.records import Transcript
 
 
 def test_content_key_is_stable_and_order_sensitive() -> None:

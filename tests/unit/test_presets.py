@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from podclip.tasks.render import render_spans
 
 from podclip.api.submit import DEFAULT_PLATFORMS, PLATFORM_PRESETS
 from podclip.core.presets import (
@@ -13,6 +12,7 @@ from podclip.core.presets import (
     presets_for,
     render_lengths,
 )
+from podclip.tasks.render import render_spans
 
 
 def test_preset_sizes_and_safe_areas() -> None:
@@ -75,9 +75,9 @@ def test_a_long_clip_gets_a_trimmed_copy_per_stricter_limit() -> None:
 
 
 def test_clip_view_serves_each_platform_a_render_within_its_limit(data_root: object) -> None:
-    from podclip.store.links import MediaLinks
-    from podclip.store.job_view import clip_view
     from podclip.core.settings import get_settings
+    from podclip.store.job_view import clip_view
+    from podclip.store.links import MediaLinks
 
     links = MediaLinks(get_settings())
     root = links.store.root

@@ -9,8 +9,9 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
-import podclip.scoring as scoring
 import pytest
+
+import podclip.scoring as scoring
 from podclip.scoring import (
     CATEGORY_BY_TYPE,
     MODEL_VERSION,

@@ -6,6 +6,7 @@ import itertools
 import random
 
 import pytest
+
 from podclip.scoring import ScoringOptions, build_windows, score_episode, select_moments
 from podclip.scoring.options import length_bounds
 from podclip.scoring.select import best_k_disjoint, max_disjoint

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
+
 from podclip.scoring.chapters import (
     choose_boundaries,
     depth_scores,

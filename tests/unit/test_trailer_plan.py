@@ -5,14 +5,14 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from podclip.scoring.types import ScoredMoment, Word
-from podclip.tasks.trailer import TrailerCut, fit_text, plan_trailer, trailer_length
 
 from podclip.api.errors import ApiError
 from podclip.api.submit import parse_json
 from podclip.api.timelines import rate_of, safe_name, timecode
 from podclip.core.records import ClipPlan
 from podclip.core.settings import Settings, TrailerSettings
+from podclip.scoring.types import ScoredMoment, Word
+from podclip.tasks.trailer import TrailerCut, fit_text, plan_trailer, trailer_length
 
 OPTS = TrailerSettings()
 

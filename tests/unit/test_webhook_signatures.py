@@ -6,12 +6,12 @@ import json
 import time
 
 import pytest
-from podclip.tasks.webhooks import sign_headers
 from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from podclip.client.signatures import SignatureVerificationError, verify_signature
 from podclip.store.webhook_registry import new_secret
+from podclip.tasks.webhooks import sign_headers
 
 BODY = json.dumps({"id": "evt_1", "object": "event", "type": "job.completed"}).encode()
 

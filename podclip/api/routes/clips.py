@@ -25,7 +25,16 @@ from podclip.core.settings import Settings
 from podclip.store.api_keys import ApiKey
 from podclip.store.links import MediaLinks
 
-router = APIRouter(tags=["review"], responses=ERROR_RESPONSES)
+# Every review action needs a complete job; some have more preconditions (a live job, a caption
+# word that still reads as quoted, an approved clip to export): each refusal is a 409.
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ERROR_RESPONSES[400]["model"],
+        "description": "The job or clip is not in a state that allows this "
+        "(job_not_complete, sandbox_job, caption_word_mismatch, no_approved_clips, ...).",
+    }
+}
+router = APIRouter(tags=["review"], responses={**ERROR_RESPONSES, **CONFLICT})
 
 ClipId = Annotated[str, PathParam(min_length=1, max_length=40, description="A clip id (clip_…).")]
 JobId = Annotated[str, PathParam(min_length=1, max_length=64, description="A job id (job_…).")]
