@@ -69,6 +69,9 @@ def migrated_database(request: pytest.FixtureRequest) -> None:
         settings = get_settings()
         settings.root.mkdir(parents=True, exist_ok=True)
         url = settings.resolved_database_url
+        # Autouse fixtures run first: forget these settings, so the environment that the test's
+        # own fixtures set next (an S3 store, say) is what the test's get_settings() reads.
+        get_settings.cache_clear()
     migrate(url)
 
 

@@ -81,9 +81,11 @@ class TranscribeSettings(BaseModel):
     """English-only model, no language given: fail ``unsupported_language`` when more than this
     share of the decoded speech fails Whisper's own checks (mean log-probability below -1 or
     compression ratio above 2.4), which is what non-English speech does to it."""
-    beam_size: int = 3
-    """Beam width. 3 rather than greedy 1: on long-form espeak episodes it cut tiny.en's word
-    error rate by about a tenth for about 10 % more CPU (benchmarks/bench_transcribe.py)."""
+    beam_size: int = 1
+    """Beam width. 3 cut tiny.en's long-form word error rate by about a tenth for about 10 % more
+    CPU (benchmarks/bench_transcribe.py), but it shifts word timings enough that speaker
+    clustering merged the bundled sample's two voices into one; greedy 1 until diarization
+    is robust to that."""
     batch_size: int = 8
     vad_filter: bool = True
     repair: bool = True
