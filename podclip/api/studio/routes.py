@@ -78,6 +78,17 @@ def _session(request: Request, settings: Settings, stores: Any) -> sessions.Sess
     return sessions.current(request, settings, stores.engine)
 
 
+def _page_session(
+    request: Request, settings: Settings, stores: Any, scope: str
+) -> sessions.Session | Response:
+    """The session of a page request holding ``scope``, or the answer for one that has none:
+    a redirect to the login page, or 403 without the scope."""
+    s = _session(request, settings, stores)
+    if s is None:
+        return _to_login(request)
+    return _scope(s, scope) or s
+
+
 def _scope(s: sessions.Session, scope: str) -> HTMLResponse | None:
     if s.key.allows(scope):
         return None
@@ -217,11 +228,9 @@ def jobs_page(
     show: str | None = None,
     status: str | None = None,
 ) -> Response:
-    s = _session(request, settings, stores)
-    if s is None:
-        return _to_login(request)
-    if (denied := _scope(s, "jobs:read")) is not None:
-        return denied
+    s = _page_session(request, settings, stores, "jobs:read")
+    if isinstance(s, Response):
+        return s
     rows = _job_rows(settings, stores, s, show, status or None)
     shows = sorted({r["show"] for r in _job_rows(settings, stores, s, None, None) if r["show"]})
     return _page(
@@ -268,11 +277,9 @@ def board(
     msg: str | None = None,
     error: str | None = None,
 ) -> Response:
-    s = _session(request, settings, stores)
-    if s is None:
-        return _to_login(request)
-    if (denied := _scope(s, "clips:read")) is not None:
-        return denied
+    s = _page_session(request, settings, stores, "clips:read")
+    if isinstance(s, Response):
+        return s
     actor = _actor(settings, stores, links, s)
     job = _load(actor, job_id)
     if job is None:
@@ -318,11 +325,9 @@ def transcript_page(
     links: LinksDep,
     error: str | None = None,
 ) -> Response:
-    s = _session(request, settings, stores)
-    if s is None:
-        return _to_login(request)
-    if (denied := _scope(s, "clips:read")) is not None:
-        return denied
+    s = _page_session(request, settings, stores, "clips:read")
+    if isinstance(s, Response):
+        return s
     actor = _actor(settings, stores, links, s)
     job = _load(actor, job_id)
     if job is None:
@@ -520,11 +525,9 @@ def post_new_clip(
 def export_zip(
     job_id: JobId, request: Request, settings: SettingsDep, stores: StoresDep, links: LinksDep
 ) -> Response:
-    s = _session(request, settings, stores)
-    if s is None:
-        return _to_login(request)
-    if (denied := _scope(s, "exports:create")) is not None:
-        return denied
+    s = _page_session(request, settings, stores, "exports:create")
+    if isinstance(s, Response):
+        return s
     actor = _actor(settings, stores, links, s)
     try:
         path = approved_zip(actor, job_id)
@@ -571,11 +574,9 @@ def _when(value: Any) -> str:
 
 @router.get("/shows", response_class=HTMLResponse)
 def shows_page(request: Request, settings: SettingsDep, stores: StoresDep) -> Response:
-    s = _session(request, settings, stores)
-    if s is None:
-        return _to_login(request)
-    if (denied := _scope(s, "clips:read")) is not None:
-        return denied
+    s = _page_session(request, settings, stores, "clips:read")
+    if isinstance(s, Response):
+        return s
     rows = learning.overview(settings, stores.engine, s.key)
     for row in rows:
         row["href"] = f"/studio/shows/{quote(row['show'], safe='')}"
@@ -590,11 +591,9 @@ def show_page(
     settings: SettingsDep,
     stores: StoresDep,
 ) -> Response:
-    s = _session(request, settings, stores)
-    if s is None:
-        return _to_login(request)
-    if (denied := _scope(s, "clips:read")) is not None:
-        return denied
+    s = _page_session(request, settings, stores, "clips:read")
+    if isinstance(s, Response):
+        return s
     found = learning.show_learning(settings, stores.engine, s.key, name)
     if found is None:
         return _message(404, "Not found", "No such show for this account.")
