@@ -28,7 +28,8 @@ demo: install  ## run the bundled sample episode end to end and print the clips
 	$(BIN)/podclip demo
 
 test: install  ## the whole suite (unit, integration, e2e, security), two test files at a time
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	@# The slowest 15 are printed: tests/conftest.py starts the heaviest files first (HEAVIEST_FIRST).
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 test-fast: install  ## unit tests only (pure, no I/O): well under a minute
 	$(BIN)/python -m pytest tests/unit -q

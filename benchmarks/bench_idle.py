@@ -10,7 +10,12 @@ the API, all on loopback) with its data root in a temporary folder. After it has
    on the otherwise idle stack: latency from the job's creation to its ``downloading`` event
    (both stamped by the database's writers on this machine), p50 and p95. The source is a URL
    on a loopback server that answers 404: the run enters ``downloading``, then fails at once
-   (``source_unreachable``), so no episode is transcribed or rendered.
+   (``source_unreachable``), so no episode is transcribed or rendered. Each latency is split
+   into phases from Prefect's state history: dispatch (job -> flow run created), runner pickup
+   (-> Pending), process start (-> Running) and flow code (-> ``downloading``);
+3. then ``--baseline-jobs`` (default 10) more on a fresh stack with warm starts off
+   (``PODCLIP_QUEUE__WARM_STARTS=false``: Prefect's cold ``python -m prefect.engine`` per run),
+   the baseline for the same-run ratio ``cold_over_warm_p50_p95``.
 
 Targets (issue 14): idle CPU < 2 % of one core, 0 flow runs while idle, p95 < 3 s.
 Writes ``idle_stack`` into benchmarks/results.json (other keys kept). Not a test: it asserts
@@ -105,7 +110,7 @@ def not_found_server() -> Iterator[str]:
 class Stack:
     """``scripts/stack.sh`` on free ports with a temporary data root."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, **extra_env: str) -> None:
         self.root = root
         self.prefect_port = _free_port()
         self.api_port = _free_port()
@@ -113,8 +118,11 @@ class Stack:
             **os.environ,
             "PODCLIP_DATA_ROOT": str(root),
             "PODCLIP_ALLOW_PRIVATE_URLS": "1",  # the 404 source is on loopback
+            # /api/v1 allows 10 submissions a minute per key: more than that are measured here.
+            "PODCLIP_API__KLIPIT_RATE_LIMIT_SUBMISSIONS": "1000",
             "PREFECT_PORT": str(self.prefect_port),
             "API_PORT": str(self.api_port),
+            **extra_env,
         }
         self.env.pop("PREFECT_HOME", None)
         self.env.pop("PREFECT_API_URL", None)
@@ -181,18 +189,26 @@ def _as_utc(value: datetime | str) -> datetime:
     return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
 
 
-def run_phases(stack: Stack, flow_run_id: str, job_created: datetime) -> dict[str, float]:
-    """Where the time went: job created -> flow run created (the dispatcher) -> Running (the
-    runner started a Python process and Prefect's engine in it)."""
+def run_phases(
+    stack: Stack, flow_run_id: str, job_created: datetime, downloading: datetime
+) -> dict[str, float]:
+    """Where the time went, from Prefect's state history: job created -> flow run created (the
+    dispatcher) -> Pending (the runner took it) -> Running (a process started and Prefect's
+    engine in it loaded the run) -> ``downloading`` (the flow's own first step)."""
     run = httpx.get(f"{stack.prefect_api}/flow_runs/{flow_run_id}", timeout=30).json()
     states = httpx.get(
         f"{stack.prefect_api}/flow_run_states/", params={"flow_run_id": flow_run_id}, timeout=30
     ).json()
-    running = min(_as_utc(s["timestamp"]) for s in states if s["type"] == "RUNNING")
-    created = _as_utc(run["created"])
+
+    def first(kind: str) -> datetime:
+        return min(_as_utc(s["timestamp"]) for s in states if s["type"] == kind)
+
+    created, pending, running = _as_utc(run["created"]), first("PENDING"), first("RUNNING")
     return {
         "dispatch": (created - _as_utc(job_created)).total_seconds(),
-        "process_start": (running - created).total_seconds(),
+        "runner_pickup": (pending - created).total_seconds(),
+        "process_start": (running - pending).total_seconds(),
+        "flow_to_downloading": (_as_utc(downloading) - running).total_seconds(),
     }
 
 
@@ -219,12 +235,13 @@ def measure_latencies(stack: Stack, jobs: int, phases: dict[str, list[float]]) -
                 raise RuntimeError(f"{job_id} ended {status} without entering downloading")
             seconds = (_as_utc(downloading) - _as_utc(created)).total_seconds()
             latencies.append(seconds)
-            split = run_phases(stack, str(ops.get_job(engine, job_id).flow_run_id), created)
+            run_id = str(ops.get_job(engine, job_id).flow_run_id)
+            split = run_phases(stack, run_id, created, downloading)
             for name, value in split.items():
                 phases.setdefault(name, []).append(value)
-            print(f"job {i + 1:2d}/{jobs}: downloading after {seconds:.2f} s "
-                  f"(run created after {split['dispatch']:.2f} s, its process running "
-                  f"{split['process_start']:.2f} s later), then {status}")  # fmt: skip
+            steps = ", ".join(f"{name} {value:.2f}" for name, value in split.items())
+            print(f"job {i + 1:2d}/{jobs}: downloading after {seconds:.2f} s ({steps}), "
+                  f"then {status}")  # fmt: skip
     return latencies
 
 
@@ -233,11 +250,54 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def summary(latencies: list[float], phases: dict[str, list[float]]) -> dict[str, Any]:
+    """p50, p95 and max of the latencies, and p50 and p95 of each phase."""
+    return {
+        "jobs": len(latencies),
+        "submit_to_downloading_p50_seconds": round(statistics.median(latencies), 2),
+        "submit_to_downloading_p95_seconds": round(percentile(latencies, 0.95), 2),
+        "submit_to_downloading_max_seconds": round(max(latencies), 2),
+        "phases_p50_p95_seconds": {
+            name: [round(statistics.median(v), 2), round(percentile(v, 0.95), 2)]
+            for name, v in phases.items()
+        },
+    }
+
+
+def cold_baseline(jobs: int) -> dict[str, Any]:
+    """The same jobs on a fresh stack whose runner starts every run cold (``python -m
+    prefect.engine``, Prefect's default), in this run, so the warm figures have a baseline."""
+    root = Path(tempfile.mkdtemp(prefix="bench-idle-cold-"))
+    os.environ["PODCLIP_DATA_ROOT"] = str(root)
+    stack = Stack(root, PODCLIP_QUEUE__WARM_STARTS="false")
+    try:
+        stack.script("up")
+        _wait(lambda: stack.deployment_count() >= 2, 180, "podclip serve's deployments")
+        time.sleep(10)
+        print("cold-start baseline:")
+        phases: dict[str, list[float]] = {}
+        load_before = os.getloadavg()[0]
+        latencies = measure_latencies(stack, jobs, phases)
+        load_after = os.getloadavg()[0]
+    finally:
+        stack.script("down")
+        shutil.rmtree(root, ignore_errors=True)
+    figures = summary(latencies, phases)
+    figures["load_average_1min_before_after_jobs"] = [round(load_before, 2), round(load_after, 2)]
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle-seconds", type=float, default=300.0)
     parser.add_argument("--settle-seconds", type=float, default=30.0)
     parser.add_argument("--jobs", type=int, default=20)
+    parser.add_argument(
+        "--baseline-jobs",
+        type=int,
+        default=10,
+        help="jobs on a second stack with warm starts off (Prefect's cold start), 0: none",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
@@ -275,6 +335,7 @@ def main() -> None:
     finally:
         stack.script("down")
         shutil.rmtree(root, ignore_errors=True)
+    baseline = cold_baseline(args.baseline_jobs) if args.baseline_jobs else None
 
     latencies = latencies or [float("nan")]
     p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
@@ -285,19 +346,21 @@ def main() -> None:
         "idle_cpu_seconds_by_process": parts,
         "load_average_1min_before_after_idle": [round(load_before, 2), round(load_after, 2)],
         "idle_flow_runs": idle_runs,
-        "jobs": len(latencies),
         "job_flow_runs": job_runs,
-        "submit_to_downloading_p50_seconds": round(p50, 2),
-        "submit_to_downloading_p95_seconds": round(p95, 2),
-        "submit_to_downloading_max_seconds": round(max(latencies), 2),
-        "phases_p50_p95_seconds": {
-            name: [round(statistics.median(v), 2), round(percentile(v, 0.95), 2)]
-            for name, v in phases.items()
-        },
+        **summary(latencies, phases),
         "load_average_1min_before_after_jobs": [
             round(load_before_jobs, 2),
             round(load_after_jobs, 2),
         ],
+        "start_path": "warm: each run forked from podclip serve's preloaded forkserver",
+        "cold_start_baseline": baseline,
+        # Same-run ratios: what the warm start saves against Prefect's cold start.
+        "cold_over_warm_p50_p95": [
+            round(baseline["submit_to_downloading_p50_seconds"] / p50, 2),
+            round(baseline["submit_to_downloading_p95_seconds"] / p95, 2),
+        ]
+        if baseline
+        else None,
         "source": "POST /api/v1/jobs, one at a time, of a loopback URL that answers 404: each "
         "run enters downloading and then fails source_unreachable",
         "processes": "prefect server, podclip serve (runner + dispatcher + webhook loop), "

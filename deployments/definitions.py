@@ -65,15 +65,17 @@ def ensure_concurrency_limits(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Serve the deployments, the dispatcher and the webhook loop from this process."""
     from prefect.exceptions import TerminationSignal
-    from prefect.runner import Runner
 
     from podclip.deployments.loops import BackgroundLoops
+    from podclip.deployments.warm import WarmRunner
 
     ensure_concurrency_limits(settings)
-    runner = Runner(
+    # Prefect's runner, each run forked from a warm forkserver (deployments/warm.py).
+    runner = WarmRunner(
         limit=max(2, settings.queue.claim_batch),
         query_seconds=settings.queue.runner_poll_seconds,
         pause_on_shutdown=False,
+        warm=settings.queue.warm_starts,
     )
     for deployment in runner_deployments(settings):
         runner.add_deployment(deployment)

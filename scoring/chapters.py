@@ -50,7 +50,8 @@ _STOPWORD_TEXT = """
     believe happen happened become becomes stop stopped show episode podcast welcome hello
     having coming wrong simply simple honestly exactly"""
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]")
+# Words of letters in any script ("Königstraße", "пекарня"), inner apostrophes and hyphens kept.
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019-])*[^\W\d_]|[^\W\d_]")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from .cues import CueMatch, SentenceCues
 from .labels import DISPLAY_NAME, LABELS, NONE_LABEL
-from .text import FILLER_WORDS, is_filler_sentence, opener_penalty, words_of
+from .text import FILLER_WORDS, LOWER, UPPER, is_filler_sentence, opener_penalty, words_of
 
 HOOK_MAX_CHARS = 120
 PHRASE_MAX_CHARS = 60
@@ -239,7 +239,7 @@ _WANTED: dict[str, tuple[tuple[str, str], ...]] = {
     "strong_opinion": (("consensus_negation", ""),),
     "founder_reveal": (("company_we", ""), ("money_metric", ""), ("figure", "figure")),
 }
-_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*")
+_PROPER = re.compile(rf"(?<![.!?]\s)(?<!^)\b[{UPPER}][{LOWER}]+(?:\s[{UPPER}][{LOWER}]+)*")
 # Capitalised words that open quoted speech or questions, not names.
 _NOT_TOPIC_WORDS = (
     "I I'm I've I'll I'd God Okay Yeah Yes No Oh So And But Or The A An This That These "
@@ -255,7 +255,7 @@ def _about(sentences: Sequence[str]) -> str:
     """'about X and Y': the proper names the clip mentions most (not at a sentence start)."""
     counts: dict[str, int] = {}
     # A capitalised word that the clip also says in lower case ("You", "Why") is no name.
-    lower = {w for s in sentences for w in re.findall(r"\b[a-z][a-z']+\b", s)}
+    lower = {w for s in sentences for w in re.findall(rf"\b[{LOWER}][{LOWER}']+\b", s)}
     for sentence in sentences:
         for m in _PROPER.finditer(sentence):
             name = m.group(0)

@@ -258,7 +258,7 @@ def key_quotes(
 
 
 def _norm(word: str) -> str:
-    return re.sub(r"[^a-z0-9']", "", word.lower())
+    return re.sub(r"[^\w']|_", "", word.lower())  # letters of any script, digits, apostrophes
 
 
 def _quote_start(segments: Sequence[Segment], moment: ScoredMoment, text: str) -> float:

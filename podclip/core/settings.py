@@ -193,6 +193,10 @@ class QueueSettings(BaseModel):
     # How often `podclip serve`'s runner asks Prefect for runs it was not told about (operator
     # retries, runs a separate dispatcher created); runs its own dispatcher starts go at once.
     runner_poll_seconds: float = 30.0
+    # `podclip serve` forks each flow run from a process that has already imported Prefect and
+    # the flows (deployments/warm.py): a run starts in well under a second instead of a cold
+    # interpreter's 2-5 s. The forkserver idles on a socket (no CPU, ~200 MB). False: cold.
+    warm_starts: bool = True
     claim_batch: int = 10
     # A running flow run beats every stale_after/4 s; one silent this long is taken for dead.
     stale_after_seconds: float = 120.0

@@ -24,13 +24,13 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _process(source: str, **job: str) -> ops.Job:
+def _process(source: str, show_name: str | None = None) -> ops.Job:
     from podclip.core.sources import source_for
     from podclip.flows.episode import process_episode
 
     engine = ops.engine_for(get_settings().resolved_database_url)
     kind, url = source_for(source)
-    created = ops.create_job(engine, source_type=kind, source_url=url, **job)
+    created = ops.create_job(engine, source_type=kind, source_url=url, show_name=show_name)
     process_episode(created.id)
     return ops.get_job(engine, created.id)
 
@@ -80,6 +80,7 @@ def _assert_captions_burned_in(clip: dict[str, object], job_id: str) -> None:
     assert white > 500 and yellow > 200, (white, yellow)
 
 
+@pytest.mark.usefixtures("default_frame_rate")  # the product's defaults, end to end
 def test_sample_episode_end_to_end(prefect_results: Path, sample_episode: Path) -> None:
     job = _process(str(sample_episode), show_name="The Long Game")
     clips = _check_outputs(job, min_clips=4, max_clips=9)

@@ -17,7 +17,8 @@ from podclip.tasks.reframe import FaceTrack, detect_faces, plan_crop, track_face
 from tests.support.frames import frame_at
 from tests.support.media import moving_face_video, plain_video, spoken_words, stored
 
-pytestmark = pytest.mark.slow
+# About the render itself: at the product's default frame rate (tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_frame_rate")]
 SECONDS = 8.0
 START, END = 1.0, 7.0
 

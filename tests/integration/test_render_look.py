@@ -25,7 +25,8 @@ from podclip.tasks.captions import (
 from tests.support.frames import caption_pixels, frame_at
 from tests.support.media import plain_video, spoken_words, stored
 
-pytestmark = pytest.mark.slow
+# About the render itself: at the product's default frame rate (tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_frame_rate")]
 START, END = 20.0, 28.0
 ACCENT = (255, 40, 40)
 BRAND = Brand(primary="#FF2828", secondary="#102040")

@@ -55,6 +55,8 @@ def _check_frame(path: Path, preset_name: str, at: float, audiogram: bool = True
         assert caption_pixels(rail, 0.0, 1.0) == (0, 0)
 
 
+# About the render itself: at the product's default frame rate (tests/conftest.py).
+@pytest.mark.usefixtures("default_frame_rate")
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_audiogram_in_every_preset(
     prefect_results: Path, sample_episode: Path, preset: str
@@ -63,6 +65,8 @@ def test_audiogram_in_every_preset(
     _check_frame(path, preset, at)
 
 
+# About the render itself: at the product's default frame rate (tests/conftest.py).
+@pytest.mark.usefixtures("default_frame_rate")
 def test_video_source_vertical_letterboxed(prefect_results: Path, tmp_path: Path) -> None:
     video = plain_video(tmp_path / "plain.mp4", END + 1)
     path, at = _render(video, "vertical")

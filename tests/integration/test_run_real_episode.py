@@ -62,10 +62,8 @@ def test_podclip_run_picks_no_ad_read(
     assert ad_spans and all(b - a > 20 for a, b in ad_spans)
     env = {
         **os.environ,
-        # Small frames: this test is about which clips are picked, not about pixels.
-        "PODCLIP_RENDER__WIDTH": "270",
-        "PODCLIP_RENDER__HEIGHT": "480",
-        "PODCLIP_RENDER__FPS": "8",
+        # This test is about which clips are picked, not about pixels: the suite's 8 fps renders
+        # (tests/conftest.py) are enough. (Frame sizes come from the presets, not settings.)
         # The CLI starts its own ephemeral Prefect server; give it time on a busy machine.
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }

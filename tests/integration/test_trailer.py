@@ -19,7 +19,8 @@ from podclip.store.media import MediaStore, sha256_file
 from podclip.tasks.ffmpeg import probe, run_ffmpeg
 from tests.support.frames import frame_at
 
-pytestmark = pytest.mark.slow
+# About the render itself: at the product's default frame rate (tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("default_frame_rate")]
 SOURCE_SECONDS = 200
 
 

@@ -186,7 +186,10 @@ def test_two_workers_process_each_job_once_within_the_transcription_limit(
 
         engine = ops.engine_for(ops_url)
         job_ids = [
-            ops.create_job(engine, source_type="file", source_url=str(path)).id
+            # One platform, one file per clip: this test is about workers, not presets.
+            ops.create_job(
+                engine, source_type="file", source_url=str(path), options={"platforms": ["tiktok"]}
+            ).id
             for path in _slices(tmp_path, sample_episode)
         ]
         # One long-lived dispatcher starts a run per job; the workers take them from the pool.

@@ -13,10 +13,11 @@ def frame_at(path: Path, seconds: float) -> NDArray[np.uint8]:
     """The RGB frame shown at ``seconds`` (first frame at or after it)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        assert stream.time_base is not None
         container.seek(int(max(0.0, seconds - 1.0) / stream.time_base), stream=stream)
         for frame in container.decode(stream):
             if frame.time is not None and frame.time >= seconds:
-                return frame.to_ndarray(format="rgb24")
+                return np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
     raise AssertionError(f"no frame at {seconds} s in {path}")
 
 
