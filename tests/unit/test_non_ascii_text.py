@@ -11,7 +11,6 @@ Cyrillic intact (not cut at the first non-ASCII letter, not dropped as "no word"
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +25,7 @@ from podclip.scoring.shownotes import ShowNotesOptions, build_show_notes_markdow
 from podclip.scoring.text import words_of
 from podclip.scoring.types import ScoredMoment, Segment, Word
 from podclip.tasks.captions import ClipOverlay, build_ass
+from tests.support.text_doubles import bag_embed, timed_segments
 
 SPANISH = [
     "Bueno, empezamos.",
@@ -117,27 +117,8 @@ def test_chapter_phrases_keep_accents_and_cyrillic() -> None:
             assert set(phrase.lower().split()) <= whole_words, phrase
 
 
-def _bag_embed(texts: Sequence[str]) -> np.ndarray:
-    out = np.zeros((len(texts), 64), dtype=np.float32)
-    for i, text in enumerate(texts):
-        for word in re.findall(r"[^\W\d_]{4,}", text.lower()):
-            out[i, zlib.crc32(word.encode()) % 64] += 1.0
-        norm = np.linalg.norm(out[i])
-        out[i] /= norm if norm else 1.0
-    return out
-
-
 def _segments(sentences: Sequence[str], seconds_each: float = 6.0) -> list[Segment]:
-    out = []
-    for i, text in enumerate(sentences):
-        start = i * seconds_each
-        parts = text.split()
-        step = (seconds_each - 0.5) / len(parts)
-        words = tuple(
-            Word(start + k * step, start + (k + 1) * step, t) for k, t in enumerate(parts)
-        )
-        out.append(Segment(start, words[-1].end, text, words, "host"))
-    return out
+    return timed_segments(sentences, seconds_each)
 
 
 def test_show_notes_keep_quotes_and_titles_intact() -> None:
@@ -157,7 +138,7 @@ def test_show_notes_keep_quotes_and_titles_intact() -> None:
         pull_quote=quote,
     )
     notes = build_show_notes_markdown(
-        segments, [moment], _bag_embed, "Straßen und Пекарни", options=ShowNotesOptions()
+        segments, [moment], bag_embed, "Straßen und Пекарни", options=ShowNotesOptions()
     )
     assert notes.startswith("# Straßen und Пекарни")
     # The quote verbatim, at the time its first words are spoken (not the moment's start).

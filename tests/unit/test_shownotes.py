@@ -7,7 +7,6 @@ segmentation logic needs; tests/integration/test_diarization.py runs the real Mi
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,35 +26,16 @@ from podclip.scoring.shownotes import (
     display_name,
     format_timestamp,
 )
-from podclip.scoring.types import ScoredMoment, Segment, Word
+from podclip.scoring.types import ScoredMoment, Segment
+from tests.support.text_doubles import bag_embed, timed_segments
 
 BATTERY = "The battery stores solar power for the house and the battery price keeps falling."
 MONEY = "Investors want growth but revenue and payroll decide whether the startup survives."
 
 
-def bag_embed(texts: Sequence[str]) -> np.ndarray:
-    out = np.zeros((len(texts), 64), dtype=np.float32)
-    for i, text in enumerate(texts):
-        for word in re.findall(r"[a-z]+", text.lower()):
-            if len(word) > 3:
-                out[i, zlib.crc32(word.encode()) % 64] += 1.0
-        norm = np.linalg.norm(out[i])
-        out[i] /= norm if norm else 1.0
-    return out
-
-
 def _segments(topics: Sequence[str], seconds_each: float = 5.0) -> list[Segment]:
     """One sentence per segment, every ``seconds_each`` s, speakers alternating in pairs."""
-    out = []
-    for i, text in enumerate(topics):
-        start = i * seconds_each
-        tokens = text.split()
-        step = (seconds_each - 0.5) / len(tokens)
-        words = tuple(
-            Word(start + k * step, start + (k + 1) * step, t) for k, t in enumerate(tokens)
-        )
-        out.append(Segment(start, words[-1].end, text, words, "host" if i % 4 < 2 else "guest"))
-    return out
+    return timed_segments(topics, seconds_each, lambda i: "host" if i % 4 < 2 else "guest")
 
 
 def test_timestamps() -> None:
