@@ -239,14 +239,19 @@ _WANTED: dict[str, tuple[tuple[str, str], ...]] = {
     "strong_opinion": (("consensus_negation", ""),),
     "founder_reveal": (("company_we", ""), ("money_metric", ""), ("figure", "figure")),
 }
-_PROPER = re.compile(rf"(?<![.!?]\s)(?<!^)\b[{UPPER}][{LOWER}]+(?:\s[{UPPER}][{LOWER}]+)*")
+# Not after an end mark, a trailing-off ellipsis or a dash: the speaker restarts there, so the
+# capital is a sentence start ("You're not… Actually, ..."), not a name.
+_PROPER = re.compile(
+    rf"(?<![.!?…\-\u2014\u2013]\s)(?<!^)\b[{UPPER}][{LOWER}]+(?:\s[{UPPER}][{LOWER}]+)*"
+)
 # Capitalised words that open quoted speech or questions, not names.
 _NOT_TOPIC_WORDS = (
     "I I'm I've I'll I'd God Okay Yeah Yes No Oh So And But Or The A An This That These "
     "Those Like Mm Um Uh Why What How When Where Who Which Is Are Was Were Do Does Did Can "
     "Could Would Should Will Really Well Now Then Hey Hi Bye Thank Thanks Please Let We "
     "You He She They It My Your Our His Her Their Me Us Him Them If Just Not Maybe Sure "
-    "Right Wow Man Girl Dude Bro Look Listen Here There All Every Some Because"
+    "Right Wow Man Girl Dude Bro Look Listen Here There All Every Some Because Actually "
+    "Honestly Basically Obviously Anyway Literally Seriously"
 )
 _NOT_TOPICS = frozenset(_NOT_TOPIC_WORDS.split())
 

@@ -56,6 +56,17 @@ def test_reason_says_who_does_what_and_quotes_the_clip() -> None:
     assert not re.search(r"\(\d+%\)", reason)
 
 
+def test_a_restart_after_an_ellipsis_or_dash_is_no_topic() -> None:
+    sentences = [
+        "You're not… Actually, it's not just that we want to be respected in Chicago.",
+        "We tried it — Honestly, it never worked in Chicago.",
+    ]
+    reason, _, _ = run_explain(sentences, "strong_opinion")
+    assert "about Chicago" in reason
+    assert "Actually" not in reason.split(":")[0]
+    assert "Honestly" not in reason.split(":")[0]
+
+
 def test_reasons_differ_between_clips_of_one_type() -> None:
     a, _, _ = run_explain(
         ["Electric planes will fly every short route by 2035."], "bold_prediction"
