@@ -211,9 +211,7 @@ class Predictions:
     openings: npt.NDArray[np.float64]
 
 
-def by_episode(
-    data: TrainingSet, pool: npt.NDArray[np.bool_], l2: float = SETTINGS.l2
-) -> Predictions:
+def by_episode(data: TrainingSet, pool: npt.NDArray[np.bool_], l2: float) -> Predictions:
     """Leave-one-episode-out over the episodes in `pool` (rows outside the pool stay zero)."""
     probs = np.zeros((len(data.real), len(LABELS)))
     openings = np.zeros_like(probs)

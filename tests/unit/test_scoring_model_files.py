@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,10 @@ from podclip.scoring.train import (
     NONE_RECALL_TARGET,
     TrainingSet,
     argmax_labels,
+    cached_embed,
     choose_none_bias,
+    load_embedding_cache,
+    save_embedding_cache,
     validate,
     with_none_bias,
 )
@@ -237,3 +241,25 @@ def test_none_bias_reaches_the_recall_target() -> None:
     predicted = argmax_labels(with_none_bias(probs, bias))
     recall = sum(p == "none" for p, g in zip(predicted, gold, strict=True) if g == "none") / 60
     assert recall >= NONE_RECALL_TARGET
+
+
+def test_embedding_cache_is_reused_only_for_the_same_embedder(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def embed(sentences: Sequence[str]) -> np.ndarray:
+        calls.append(list(sentences))
+        return np.asarray([[len(s), 1.0] for s in sentences], dtype=np.float32)
+
+    path = tmp_path / "vectors.npz"
+    first: dict[str, np.ndarray] = {}
+    cached_embed(embed, first)(["One sentence.", "Two."])
+    save_embedding_cache(path, first)
+    again = load_embedding_cache(path)
+    out = cached_embed(embed, again)(["Two.", "A new one."])
+    assert calls == [["One sentence.", "Two."], ["A new one."]]  # "Two." came from the file
+    np.testing.assert_array_equal(out[0], [4.0, 1.0])
+    with np.load(path) as saved:
+        other = {k: saved[k] for k in saved.files} | {"embedder": np.asarray("another-model")}
+    np.savez(path, **other)
+    assert load_embedding_cache(path) == {}
+    assert load_embedding_cache(tmp_path / "missing.npz") == {}
