@@ -7,6 +7,9 @@ PREFECT_PORT ?= 4200
 API_PORT ?= 8000
 PG_DIR ?= data/pg
 PG_PORT ?= 55432
+# Test files run at once (pytest-xdist). Three on two cores: about a tenth of a two-worker run
+# is spent waiting (servers starting, sweeps, idle windows), which a third file fills.
+TEST_WORKERS ?= 3
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
@@ -27,19 +30,19 @@ install: $(STAMP)  ## create .venv and install podclip with its dev tools
 demo: install  ## run the bundled sample episode end to end and print the clips
 	$(BIN)/podclip demo
 
-test: install  ## the whole suite (unit, integration, e2e, security), two test files at a time
+test: install  ## the whole suite (unit, integration, e2e, security), three test files at a time
 	@# Files in collection order, where tests/conftest.py puts the heaviest first (HEAVIEST_FIRST);
 	@# the slowest 15 are printed, to keep that list true.
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 test-fast: install  ## unit tests only (pure, no I/O): well under a minute
 	$(BIN)/python -m pytest tests/unit -q
 
 test-e2e: install  ## real servers on loopback: the API, its clients, the stack
-	$(BIN)/python -m pytest tests/e2e -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest tests/e2e -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-security: install  ## one test per threat (tests/security)
-	$(BIN)/python -m pytest tests/security -n 2 --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest tests/security -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install  ## ruff check, ruff format --check, the layer contract (import-linter), mypy
 	$(BIN)/ruff check .
@@ -74,7 +77,7 @@ pg-down:  ## stop the local PostgreSQL
 
 test-pg: install pg-up  ## the whole suite with the PostgreSQL cases required (as CI runs it)
 	PODCLIP_TEST_PG_DSN=$$(scripts/postgres.sh dsn $(PG_DIR) $(PG_PORT)) PODCLIP_REQUIRE_POSTGRES=1 \
-		$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench-analytics: install  ## README's example queries over 10 M synthetic clips (a few minutes)
 	$(BIN)/python benchmarks/bench_analytics.py

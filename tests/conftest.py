@@ -24,21 +24,21 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 # The heaviest modules (seconds on one worker, `--durations=0`), started first: `make test` hands
-# whole files to two workers in collection order (`--no-loadscope-reorder`: xdist's own order,
-# most tests first, put these one-test files last), and the run ends when the busier worker does.
+# whole files to three workers in collection order (`--no-loadscope-reorder`: xdist's own order,
+# most tests first, put these one-test files last), and the run ends when the busiest one does.
 HEAVIEST_FIRST = (
     "tests/e2e/test_stack_recovery.py",
-    "tests/integration/test_pipeline.py",
     "tests/integration/test_workers.py",
-    "tests/integration/test_cache_rerun.py",
-    "tests/integration/test_analytics.py",
+    "tests/integration/test_pipeline.py",
     "tests/integration/test_run_real_episode.py",
+    "tests/integration/test_cache_rerun.py",
     "tests/integration/test_wheel_install.py",
-    "tests/integration/test_non_ascii_render.py",
-    "tests/e2e/test_api_live.py",
-    "tests/integration/test_s3_storage.py",
+    "tests/integration/test_analytics.py",
     "tests/integration/test_show_ranking.py",
     "tests/e2e/test_studio.py",
+    "tests/integration/test_s3_storage.py",
+    "tests/e2e/test_api_live.py",
+    "tests/integration/test_non_ascii_render.py",
 )
 
 

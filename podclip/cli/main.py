@@ -29,6 +29,7 @@ from podclip.cli.common import (
 from podclip.cli.feeds import app as feeds_app
 from podclip.cli.keys import keys_app
 from podclip.core.errors import PodclipError
+from podclip.core.presets import PLATFORMS
 from podclip.core.runtime import prepare_environment
 from podclip.core.settings import get_settings
 
@@ -66,9 +67,10 @@ def run(
             help="Spoken language (en, es, de...); default: detected (multilingual model)."
         ),
     ] = None,
+    platform: remote_cli.Platforms = None,
 ) -> None:
     """Process SOURCE now, in this process, and print the ranked clips."""
-    _run_source(source, show_name=show, clip_count=clips, language=language)
+    _run_source(source, show_name=show, clip_count=clips, language=language, platforms=platform)
 
 
 @app.command()
@@ -202,7 +204,11 @@ def _run_source(
     title: str | None = None,
     clip_count: int | None = None,
     language: str | None = None,
+    platforms: list[str] | None = None,
 ) -> None:
+    unknown = sorted({p for p in platforms or () if p.lower() not in PLATFORMS})
+    if unknown:
+        _fail(f"Unknown platform: {', '.join(unknown)} (known: {', '.join(PLATFORMS)}).")
     settings = local_settings()
     from podclip.core.sources import source_for
     from podclip.store import ops
@@ -214,6 +220,8 @@ def _run_source(
     options: dict[str, object] = {"clip_count": clip_count} if clip_count else {}
     if language:
         options["language"] = language.lower()
+    if platforms:
+        options["platforms"] = list(dict.fromkeys(p.lower() for p in platforms))
     job = ops.create_job(
         engine,
         source_type=source_type,

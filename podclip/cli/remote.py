@@ -62,6 +62,14 @@ ApiKey = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Platforms = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--platform",
+        help="Target platform (repeatable): tiktok, reels, shorts, linkedin, x, youtube, …; "
+        "default: tiktok, reels, shorts, linkedin, twitter and x.",
+    ),
+]
 
 
 class SourceKind(StrEnum):
@@ -104,10 +112,7 @@ def submit(
     show: Annotated[str | None, typer.Option(help="Show name.")] = None,
     guest: Annotated[str | None, typer.Option(help="Guest name.")] = None,
     description: Annotated[str | None, typer.Option(help="Episode description.")] = None,
-    platform: Annotated[
-        list[str] | None,
-        typer.Option("--platform", help="Target platform (repeatable): tiktok, reels, shorts, …"),
-    ] = None,
+    platform: Platforms = None,
     clips: Annotated[int | None, typer.Option("--clips", help="How many clips (4-9).")] = None,
     trailer: Annotated[
         bool, typer.Option("--trailer", help="Also cut a trailer (video sources).")

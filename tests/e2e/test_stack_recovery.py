@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -41,9 +42,13 @@ def _wait(predicate: Callable[[], bool], seconds: float, what: str) -> None:
     raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A Prefect server per test, so one test's runs never reach another's serve process."""
+    """One Prefect server for the module, as an operator's stack keeps one across restarts.
+
+    Each test has its own data root (jobs, locks) and stops its serve processes before the
+    next test starts, and every run a test starts is final when it ends.
+    """
     home = tmp_path_factory.mktemp("prefect-home")
     port = _free_port()
     env = {
@@ -246,22 +251,28 @@ def _flow_run_count() -> int:
     return int(response.json())
 
 
-def _deployments_registered() -> bool:
-    response = httpx.post(f"{os.environ['PREFECT_API_URL']}/deployments/count", json={}, timeout=30)
-    return response.status_code == 200 and int(response.json()) >= 2
+def _deployments_registered_since(moment: datetime) -> bool:
+    """Whether `podclip serve` has (re)registered its deployments after ``moment``."""
+    url = f"{os.environ['PREFECT_API_URL']}/deployments/filter"
+    response = httpx.post(url, json={}, timeout=30)
+    if response.status_code != 200:
+        return False
+    updated = [datetime.fromisoformat(d["updated"]) for d in response.json()]
+    return len(updated) >= 2 and all(u > moment for u in updated)
 
 
 IDLE_SECONDS = 30
 
 
 def test_an_idle_stack_creates_no_flow_runs(stack: Stack, tmp_path: Path) -> None:
+    started = datetime.now(UTC)
     stack.start()
-    _wait(_deployments_registered, 120, "podclip serve to register its deployments")
-    before = _flow_run_count()
+    _wait(lambda: _deployments_registered_since(started), 120, "podclip serve's deployments")
+    before = _flow_run_count()  # the module's server may hold earlier tests' runs
     time.sleep(IDLE_SECONDS)  # bounded idle window; nothing is asserted about speed
-    assert _flow_run_count() == before == 0
+    assert _flow_run_count() == before
     # The same stack does start a run as soon as there is a job: one, for that job.
     job_id = _submit(tmp_path / "missing.mp3")
     _wait(lambda: _job(job_id).status == "failed", 120, "the job's run to start and fail")
     assert _job(job_id).flow_run_id is not None
-    assert _flow_run_count() == 1
+    assert _flow_run_count() == before + 1

@@ -27,6 +27,7 @@ from PIL import Image
 from podclip.core.settings import Settings, get_settings
 from podclip.store.analytics import EXAMPLE_QUERIES
 from podclip.store.query import run_sql
+from tests.support.prefect_api import with_session_api
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ EPISODES = (
     ("Episode two", "2024-04-09T22:30:00-04:00"),
 )
 
-# Runs in a fresh process (its own ephemeral Prefect), like tests/support/run_job.py, but with
+# Runs in a fresh process (on the session's Prefect API), like tests/support/run_job.py, but with
 # the job fields a feed or an API client would give.
 RUN_JOBS = """
 import json, sys
@@ -75,19 +76,19 @@ class RealLake:
         return Settings(data_root=self.root)
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "PODCLIP_DATA_ROOT": str(self.root)}
-        env.pop("PREFECT_API_URL", None)
-        return env
+        return {**os.environ, "PODCLIP_DATA_ROOT": str(self.root)}
 
 
 @pytest.fixture(scope="module")
-def real_lake(tmp_path_factory: pytest.TempPathFactory, sample_episode: Path) -> Iterator[RealLake]:
+def real_lake(
+    tmp_path_factory: pytest.TempPathFactory, sample_episode: Path, prefect_harness: None
+) -> Iterator[RealLake]:
     root = tmp_path_factory.mktemp("analytics") / "podclip-data"
     lake = RealLake(root, [])
     out = subprocess.run(
         [sys.executable, "-c", RUN_JOBS, str(sample_episode), json.dumps(EPISODES), SHOW, GUEST],
         cwd=REPO,
-        env=lake.env(),
+        env=with_session_api(lake.env()),
         capture_output=True,
         text=True,
         timeout=900,

@@ -50,3 +50,14 @@ def test_run_missing_file_is_a_clear_error(data_root: Path, tmp_path: Path) -> N
     out = _cli("run", str(tmp_path / "nope.mp3"))
     assert out.returncode == 1
     assert "No such file" in out.stderr
+
+
+def test_run_unknown_platform_is_a_clear_error_and_creates_no_job(
+    data_root: Path, sample_episode: Path
+) -> None:
+    out = _cli("run", str(sample_episode), "--platform", "tiktok", "--platform", "myspace")
+    assert out.returncode == 1
+    assert "Unknown platform: myspace" in out.stderr and "tiktok" in out.stderr
+    listed = _cli("sql", "SELECT count(*) AS n FROM jobs", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == [{"n": 0}]

@@ -18,6 +18,7 @@ from podclip.store.clips import clips_for_job, outputs_for_job, row_counts, tran
 from podclip.store.media import sha256_file
 from podclip.tasks.ffmpeg import probe
 from tests.support.frames import caption_pixels, frame_at
+from tests.support.prefect_api import with_session_api
 from tests.support.task_states import task_states
 
 pytestmark = pytest.mark.slow
@@ -60,6 +61,7 @@ def _check_outputs(job: ops.Job, *, min_clips: int, max_clips: int) -> list[dict
             info = probe(path)
             size = {"vertical": (1080, 1920), "landscape": (1920, 1080)}[render["preset"]]
             assert (info.width, info.height) == size
+            assert round(info.fps) == get_settings().render.fps
             assert info.has_audio and info.has_video
             expected = clip["end_seconds"] - clip["start_seconds"]
             assert abs(info.duration_seconds - expected) <= 0.3, (info.duration_seconds, expected)
@@ -80,7 +82,8 @@ def _assert_captions_burned_in(clip: dict[str, object], job_id: str) -> None:
     assert white > 500 and yellow > 200, (white, yellow)
 
 
-@pytest.mark.usefixtures("default_frame_rate")  # the product's defaults, end to end
+# The product's defaults end to end (clip count, platforms, presets, captions), at the suite's
+# 8 fps: the default 24 fps is asserted by the render tests (test_render_presets.py).
 def test_sample_episode_end_to_end(prefect_results: Path, sample_episode: Path) -> None:
     job = _process(str(sample_episode), show_name="The Long Game")
     clips = _check_outputs(job, min_clips=4, max_clips=9)
@@ -104,8 +107,7 @@ def test_sample_episode_end_to_end(prefect_results: Path, sample_episode: Path) 
 
     # The same episode again, in a new process with the same data root: every stage that
     # depends only on content is a cache hit, and the first job's rows are untouched.
-    env = {**os.environ, "PODCLIP_DATA_ROOT": str(get_settings().root)}
-    env.pop("PREFECT_API_URL", None)
+    env = with_session_api({**os.environ, "PODCLIP_DATA_ROOT": str(get_settings().root)})
     out = subprocess.run(
         [sys.executable, "-m", "tests.support.run_job", str(sample_episode), "The Long Game"],
         cwd=REPO,

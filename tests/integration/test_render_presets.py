@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from podclip.core.presets import PRESETS
+from podclip.core.settings import RenderSettings
 from podclip.tasks.captions import CAPTION_STYLES, caption_size
 from podclip.tasks.ffmpeg import probe
 from tests.support.frames import caption_pixels, frame_at
@@ -35,6 +36,8 @@ def _check_frame(path: Path, preset_name: str, at: float, audiogram: bool = True
     assert (info.width, info.height) == (preset.width, preset.height)
     assert abs(info.duration_seconds - (END - START)) <= 0.3, info.duration_seconds
     assert info.has_audio and info.has_video
+    # Rendered at the product's default frame rate (these tests run with `default_frame_rate`).
+    assert round(info.fps) == RenderSettings().fps == 24, info.fps
     rgb = frame_at(path, at)
     h = preset.height
     size = caption_size(preset, CAPTION_STYLES["yellow-pop"])

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.prefect_api import with_session_api
 from tests.support.synth import char_to_seconds, espeak_available, read_turns, speak
 
 pytestmark = pytest.mark.slow
@@ -56,19 +57,17 @@ def spoken_episode(
 
 
 def test_podclip_run_picks_no_ad_read(
-    spoken_episode: tuple[Path, list[tuple[float, float]]], data_root: Path
+    spoken_episode: tuple[Path, list[tuple[float, float]]], data_root: Path, prefect_harness: None
 ) -> None:
     wav, ad_spans = spoken_episode
     assert ad_spans and all(b - a > 20 for a, b in ad_spans)
-    env = {
-        **os.environ,
-        # This test is about which clips are picked, not about pixels: the suite's 8 fps renders
-        # (tests/conftest.py) are enough. (Frame sizes come from the presets, not settings.)
-        # The CLI starts its own ephemeral Prefect server; give it time on a busy machine.
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-    }
+    # This test is about which clips are picked, not about pixels: the suite's 8 fps renders
+    # (tests/conftest.py) are enough. The CLI talks to the session's Prefect API, as it would to
+    # an operator's server (PREFECT_API_URL), instead of starting an ephemeral one.
+    env = with_session_api(os.environ)
     run = subprocess.run(
-        [PODCLIP, "run", str(wav), "--show", "RBP"],
+        # One platform (one file per clip): this test is about which clips are picked.
+        [PODCLIP, "run", str(wav), "--show", "RBP", "--platform", "TikTok"],
         capture_output=True,
         text=True,
         timeout=420,
@@ -88,6 +87,8 @@ def test_podclip_run_picks_no_ad_read(
     )
     clips = json.loads(listed.stdout)["clips"]
     assert len(clips) >= 4
+    # `--platform` reached the job: only TikTok's vertical file was rendered.
+    assert {r["preset"] for c in clips for r in c["renders"]} == {"vertical"}
     for clip in clips:
         start, end = float(clip["start_seconds"]), float(clip["end_seconds"])
         shared = sum(max(0.0, min(end, b) - max(start, a)) for a, b in ad_spans)

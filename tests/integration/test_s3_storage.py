@@ -20,6 +20,7 @@ from podclip.core.settings import Settings
 from podclip.store import lake
 from podclip.store.media import MediaStore
 from tests.e2e.helpers import run_api_server
+from tests.support.prefect_api import with_session_api
 from tests.support.s3server import S3Server, run_s3_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,7 +60,7 @@ def test_media_store_writes_each_key_once(s3: S3Server, s3_env: dict[str, str], 
 
 @pytest.mark.slow
 def test_pipeline_writes_to_s3_and_api_serves_clips(
-    s3: S3Server, tmp_path: Path, sample_episode: Path
+    s3: S3Server, tmp_path: Path, sample_episode: Path, prefect_harness: None
 ) -> None:
     data_root = tmp_path / "data"
     env = {
@@ -73,7 +74,7 @@ def test_pipeline_writes_to_s3_and_api_serves_clips(
     }
     result = subprocess.run(
         [sys.executable, "-m", "tests.support.run_job", str(sample_episode)],
-        env=env,
+        env=with_session_api(env),
         cwd=REPO,
         capture_output=True,
         text=True,

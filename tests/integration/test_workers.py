@@ -1,7 +1,7 @@
 """Many machines, on one: a Prefect server on PostgreSQL, a `podclip dispatcher` and two
-`podclip worker` processes on one process work pool. Ten queued jobs are each processed exactly
-once, and the global limit on transcription holds across both workers (the most transcriptions
-seen at once is recorded).
+`podclip worker` processes on one process work pool. Six queued jobs (more than the four run
+slots of the two workers) are each processed exactly once, and the global limit on transcription
+holds across both workers (the most transcriptions seen at once is recorded).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.support.processes import stop_groups
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-JOBS = 10
+JOBS = 6  # more than the 2 x 2 run slots, so the pool queues and both workers take runs
 TRANSCRIPTION_LIMIT = 1
 # Short jobs: 20 s slices of the sample, one small clip each.
 SHORT_JOBS = {
@@ -102,7 +102,7 @@ def pg_databases() -> Iterator[tuple[str, str]]:
 
 
 def _slices(folder: Path, sample: Path) -> list[Path]:
-    """Ten different 20 s slices of the sample (different content: nothing is shared by cache)."""
+    """Different 20 s slices of the sample (different content: nothing is shared by cache)."""
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     paths = []
     for i in range(JOBS):
@@ -198,7 +198,7 @@ def test_two_workers_process_each_job_once_within_the_transcription_limit(
         def finished() -> bool:
             return all(ops.get_job(engine, j).is_terminal for j in job_ids)
 
-        _wait(finished, 540, "ten jobs to finish on two workers")
+        _wait(finished, 540, f"{JOBS} jobs to finish on two workers")
 
         for job_id in job_ids:
             job = ops.get_job(engine, job_id)
