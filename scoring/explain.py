@@ -37,6 +37,8 @@ MAX_HOOK_OPENER_PENALTY = 0.45
 _CLOSERS = "\"')]}\u00bb\u201d\u2019"
 _TRAILING_OFF = ("-", "\u2026", "...", "\u2014")
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[-\u2013\u2014]\s")
+# Where a speaker broke off and began again: a trailing-off mark, then a capital.
+_RESTART = re.compile(rf"(?:(?<=\u2026)|(?<=\.\.\.)|(?<=[-\u2013\u2014]))\s+(?=[{UPPER}])")
 
 _LEADING_FILLERS = FILLER_WORDS | {"so", "and", "but", "look", "listen", "anyway", "oh"}
 _TWO_WORD_FILLERS = frozenset({"you know", "i mean", "kind of", "sort of", "or something"})
@@ -251,9 +253,12 @@ _NOT_TOPIC_WORDS = (
     "Could Would Should Will Really Well Now Then Hey Hi Bye Thank Thanks Please Let We "
     "You He She They It My Your Our His Her Their Me Us Him Them If Just Not Maybe Sure "
     "Right Wow Man Girl Dude Bro Look Listen Here There All Every Some Because Actually "
-    "Honestly Basically Obviously Anyway Literally Seriously"
+    "Honestly Basically Obviously Anyway Literally Seriously Ooh Ah Aw Ugh Whoa Huh Oops Yay "
+    "Nah Yep Yup Nope Ha Haha Wait Gosh Jeez Dang Damn Alright Exactly Totally Absolutely"
 )
 _NOT_TOPICS = frozenset(_NOT_TOPIC_WORDS.split())
+# A Latin-letter word with no vowel is a sound, not a name ("Pfft", "Hmm", "Shh", "Tsk").
+_NO_VOWEL = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]+")
 
 
 def _about(sentences: Sequence[str]) -> str:
@@ -265,7 +270,13 @@ def _about(sentences: Sequence[str]) -> str:
         for m in _PROPER.finditer(sentence):
             name = m.group(0)
             first = name.split()[0]
-            if first not in _NOT_TOPICS and first.lower() not in lower and len(name) > 2:
+            sound = _NO_VOWEL.fullmatch(first) is not None
+            if (
+                first not in _NOT_TOPICS
+                and first.lower() not in lower
+                and len(name) > 2
+                and not sound
+            ):
                 counts[name] = counts.get(name, 0) + 1
     names = sorted(counts, key=lambda n: (-counts[n], sentences_index(sentences, n)))[:2]
     return f"about {' and '.join(names)}" if names else ""
@@ -277,21 +288,27 @@ def sentences_index(sentences: Sequence[str], name: str) -> int:
 
 
 def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
-    """The clip's strongest substantial sentence, fillers off, cut at a clause boundary."""
-    for i in order:
-        line = _strip_leading_fillers(sentences[i])
-        whole = len(line) <= KEY_LINE_MAX_CHARS
-        if whole and stands_alone(sentences[i], line) and len(words_of(line)) >= MIN_HOOK_WORDS:
+    """The clip's strongest substantial sentence (or restart piece), fillers off, cut at a
+    clause boundary."""
+    pieces = [piece for i in order for piece in restart_pieces(sentences[i])]
+    cased = has_case(*sentences)
+    for piece in pieces:
+        line = _strip_leading_fillers(piece)
+        whole = len(line) <= KEY_LINE_MAX_CHARS and not trails_off(line)
+        if whole and stands_alone(piece, line, cased) and len(words_of(line)) >= MIN_HOOK_WORDS:
             return line.replace('"', "'")
-    for i in order:
-        line = _strip_leading_fillers(sentences[i])
-        if stands_alone(sentences[i], line) and len(words_of(line)) >= MIN_HOOK_WORDS:
-            return _clause(line.replace('"', "'"), KEY_LINE_MAX_CHARS)
-    for i in order:
-        line = _strip_leading_fillers(sentences[i])
+    for finished in (True, False):  # a sentence the speaker finished, then any
+        for piece in pieces:
+            line = _strip_leading_fillers(piece)
+            if finished and trails_off(line):
+                continue
+            if stands_alone(piece, line, cased) and len(words_of(line)) >= MIN_HOOK_WORDS:
+                return _clause(line.replace('"', "'"), KEY_LINE_MAX_CHARS)
+    for piece in pieces:
+        line = _strip_leading_fillers(piece)
         if len(words_of(line)) >= MIN_HOOK_WORDS and not is_filler_sentence(line):
             return _clause(line.replace('"', "'"), KEY_LINE_MAX_CHARS)
-    return _clause(_strip_leading_fillers(sentences[order[0]]), PHRASE_MAX_CHARS) if order else ""
+    return _clause(_strip_leading_fillers(pieces[0]), PHRASE_MAX_CHARS) if pieces else ""
 
 
 def _find(
@@ -344,7 +361,7 @@ def _ends_well(text: str) -> bool:
     return bool(last) and last[-1] not in _TRAILING_WEAK | _TRAILING_FILLERS
 
 
-def hook_candidate(sentence: str) -> str | None:
+def hook_candidate(sentence: str, cased: bool | None = None) -> str | None:
     """The sentence as a hook when it stands alone and fits, else None.
 
     A hook is a whole sentence (leading fillers off): at most HOOK_MAX_CHARS, at least
@@ -357,34 +374,71 @@ def hook_candidate(sentence: str) -> str | None:
         return None
     if line.rstrip(_CLOSERS).endswith("?") and n < MIN_QUESTION_WORDS:
         return None
-    if not stands_alone(sentence, line) or line.rstrip(_CLOSERS).endswith(_TRAILING_OFF):
+    if not stands_alone(sentence, line, cased) or trails_off(line):
         return None  # trailed off or interrupted: not a whole sentence
     return make_hook(line)
 
 
-def stands_alone(sentence: str, line: str) -> bool:
+def trails_off(line: str) -> bool:
+    """Whether the speaker broke off before the end ("…", "...", a dash)."""
+    return line.rstrip(_CLOSERS).endswith(_TRAILING_OFF)
+
+
+def has_case(*texts: str) -> bool:
+    """Whether the transcript has letter case at all (any capital in these texts): in an
+    all-lower-case transcript a lower-case opening says nothing about sentence starts."""
+    return any(ch.isupper() for text in texts for ch in text)
+
+
+def stands_alone(sentence: str, line: str, cased: bool | None = None) -> bool:
     """Whether a sentence opens a thought: a sentence start (capitalised, when the transcript
-    has case at all) that does not lean on what came before ("and", "but", "whereas" ...)."""
+    has case at all: ``cased``, judged on the sentence alone when not given) that does not lean
+    on what came before ("and", "but", "whereas" ...)."""
     first = next((ch for ch in sentence if ch.isalpha()), "")
-    cased = any(ch.isupper() for ch in sentence)
+    if cased is None:
+        cased = has_case(sentence)
     if cased and first.islower():
         return False  # a piece of a longer run, cut where the speaker paused
     return opener_penalty(line) <= MAX_HOOK_OPENER_PENALTY and not is_filler_sentence(line)
 
 
+def restart_pieces(sentence: str) -> list[str]:
+    """The sentence split where the speaker broke off and began again: a trailing-off mark
+    ("…", "...", a dash) before a capital ("I just don't… The plight of ..."). Each piece is
+    verbatim; a sentence without a restart is its own only piece."""
+    pieces = [p.strip() for p in _RESTART.split(sentence)]
+    return [p for p in pieces if p] or [sentence]
+
+
+def _pieces(sentences: Sequence[str], strength: Sequence[float]) -> tuple[list[str], list[float]]:
+    """Every sentence's restart pieces, each with its sentence's strength, strongest first."""
+    pairs = [(piece, strength[i]) for i, s in enumerate(sentences) for piece in restart_pieces(s)]
+    pairs.sort(key=lambda pair: -pair[1])
+    return [p for p, _ in pairs], [v for _, v in pairs]
+
+
 def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
-    """The strongest sentence that stands alone as a hook; failing that, the strongest
-    sentence's opening clauses up to a clause boundary."""
-    order = sorted(range(len(sentences)), key=lambda i: -strength[i])
-    for i in order:
-        hook = hook_candidate(sentences[i])
+    """The strongest sentence (or restart piece) that stands alone as a hook; failing that,
+    the strongest one that at least starts a sentence, cut to its opening clauses; failing
+    that, the strongest line that does not lean on what came before."""
+    lines, _ = _pieces(sentences, strength)
+    cased = has_case(*sentences)
+    for line in lines:
+        hook = hook_candidate(line, cased)
         if hook:
             return hook
-    for i in order:
-        line = _strip_leading_fillers(sentences[i])
-        if len(words_of(line)) >= MIN_HOOK_WORDS and opener_penalty(line) <= 0.6:
-            return make_hook(line)
-    return make_hook(sentences[order[0]]) if order else ""
+    for finished in (True, False):  # a sentence the speaker finished, then any
+        for line in lines:
+            bare = _strip_leading_fillers(line)
+            if finished and trails_off(bare):
+                continue
+            if len(words_of(bare)) >= MIN_HOOK_WORDS and stands_alone(line, bare, cased):
+                return make_hook(bare)
+    for line in lines:
+        bare = _strip_leading_fillers(line)
+        if len(words_of(bare)) >= MIN_HOOK_WORDS and opener_penalty(bare) <= 0.6:
+            return make_hook(bare)
+    return make_hook(lines[0]) if lines else ""
 
 
 def _finish(line: str) -> str:

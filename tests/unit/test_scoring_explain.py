@@ -67,6 +67,19 @@ def test_a_restart_after_an_ellipsis_or_dash_is_no_topic() -> None:
     assert "Honestly" not in reason.split(":")[0]
 
 
+def test_interjections_and_sounds_are_no_topic() -> None:
+    # Real speech from a car show: "Pfft" is capitalised mid-sentence, as are "Whoa" and "Ugh".
+    sentences = [
+        "We'll look back at the 257 and go, Pfft, we thought that was a big deal at Pikes Peak?",
+        "And you go, Whoa, Hmm, Ugh, that car at Pikes Peak is fast.",
+    ]
+    reason, _, _ = run_explain(sentences, "bold_prediction")
+    topic = reason.split(":")[0]
+    assert "about Pikes Peak" in topic
+    for sound in ("Pfft", "Whoa", "Hmm", "Ugh"):
+        assert sound not in topic, reason
+
+
 def test_reasons_differ_between_clips_of_one_type() -> None:
     a, _, _ = run_explain(
         ["Electric planes will fly every short route by 2035."], "bold_prediction"
@@ -181,6 +194,34 @@ def test_hook_skips_fragments_and_bare_questions() -> None:
     ]
     strength = [0.9, 0.8, 0.7, 0.1]
     assert pick_hook(sentences, strength) == sentences[3]
+
+
+def test_hook_starts_after_a_restart() -> None:
+    # Real speech: the speaker breaks off ("…" or a dash) and starts the sentence again.
+    restarted = [
+        "You're not… Actually, it's not just that we want to be respected, you're going to "
+        "respect us.",
+        "For Megyn Kelly, and I just don't— The plight of Black people in this country is old.",
+    ]
+    assert pick_hook(restarted[:1], [1.0]).startswith("Actually, it's not just that")
+    assert pick_hook(restarted[1:], [1.0]) == "The plight of Black people in this country is old."
+    reason, _, _ = run_explain(restarted[:1], "strong_opinion")
+    assert "You're not" not in reason
+
+
+def test_a_lower_case_continuation_is_no_hook_in_a_cased_transcript() -> None:
+    # Real turns: "who care for ..." continues another speaker's sentence; it has no capital of
+    # its own, but the clip does, so its lower-case start says it is no sentence start.
+    sentences = [
+        "who care for just so, so long.",
+        "So the fact that we have said this again and again is why I'm tired.",
+    ]
+    assert pick_hook(sentences, [1.0, 0.2]) == (
+        "The fact that we have said this again and again is why I'm tired."
+    )
+    # In a transcript without case at all, the same line may open a hook.
+    lower = [s.lower() for s in sentences]
+    assert pick_hook(lower, [1.0, 0.2]) == "Who care for just so, so long."
 
 
 def test_hook_falls_back_to_a_clause_boundary() -> None:
