@@ -73,7 +73,8 @@ def test_pipeline_writes_to_s3_and_api_serves_clips(
         "PODCLIP_SCORING__MAX_CLIPS": "2",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "tests.support.run_job", str(sample_episode)],
+        # One platform (one file a clip): this test is about where files go, not presets.
+        [sys.executable, "-m", "tests.support.run_job", str(sample_episode), "", "tiktok"],
         env=with_session_api(env),
         cwd=REPO,
         capture_output=True,

@@ -1,6 +1,6 @@
 """Run one job in a fresh process (its own ephemeral Prefect) and print its task states as JSON.
 
-Usage: python -m tests.support.run_job SOURCE [SHOW_NAME]
+Usage: python -m tests.support.run_job SOURCE [SHOW_NAME] [PLATFORM,PLATFORM...]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from podclip.core.runtime import prepare_environment
 from podclip.core.settings import get_settings
 
 
-def main(source: str, show_name: str | None = None) -> None:
+def main(source: str, show_name: str | None = None, platforms: str | None = None) -> None:
     settings = get_settings()
     prepare_environment(settings)
     from podclip.cli.common import migrate_stores
@@ -25,7 +25,10 @@ def main(source: str, show_name: str | None = None) -> None:
     migrate_stores(settings)
     engine = ops.engine_for(settings.resolved_database_url)
     kind, url = source_for(source)
-    job = ops.create_job(engine, source_type=kind, source_url=url, show_name=show_name)
+    options = {"platforms": platforms.split(",")} if platforms else {}
+    job = ops.create_job(
+        engine, source_type=kind, source_url=url, show_name=show_name or None, options=options
+    )
     process_episode(job.id)
     job = ops.get_job(engine, job.id)
     print(
@@ -36,4 +39,4 @@ def main(source: str, show_name: str | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])
