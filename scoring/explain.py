@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -290,7 +290,7 @@ def sentences_index(sentences: Sequence[str], name: str) -> int:
 def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
     """The clip's strongest substantial sentence (or restart piece), fillers off, cut at a
     clause boundary."""
-    pieces = [piece for i in order for piece in restart_pieces(sentences[i])]
+    pieces = _pieces(sentences, order)
     cased = has_case(*sentences)
     for piece in pieces:
         line = _strip_leading_fillers(piece)
@@ -410,18 +410,16 @@ def restart_pieces(sentence: str) -> list[str]:
     return [p for p in pieces if p] or [sentence]
 
 
-def _pieces(sentences: Sequence[str], strength: Sequence[float]) -> tuple[list[str], list[float]]:
-    """Every sentence's restart pieces, each with its sentence's strength, strongest first."""
-    pairs = [(piece, strength[i]) for i, s in enumerate(sentences) for piece in restart_pieces(s)]
-    pairs.sort(key=lambda pair: -pair[1])
-    return [p for p, _ in pairs], [v for _, v in pairs]
+def _pieces(sentences: Sequence[str], order: Iterable[int]) -> list[str]:
+    """The restart pieces of the sentences, in ``order`` (indices into ``sentences``)."""
+    return [piece for i in order for piece in restart_pieces(sentences[i])]
 
 
 def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
     """The strongest sentence (or restart piece) that stands alone as a hook; failing that,
     the strongest one that at least starts a sentence, cut to its opening clauses; failing
     that, the strongest line that does not lean on what came before."""
-    lines, _ = _pieces(sentences, strength)
+    lines = _pieces(sentences, sorted(range(len(sentences)), key=lambda i: -strength[i]))
     cased = has_case(*sentences)
     for line in lines:
         hook = hook_candidate(line, cased)

@@ -21,7 +21,7 @@ from podclip.api.errors import ApiError
 from podclip.core.errors import InvalidSourceUrl
 from podclip.core.netsafe import check_url
 from podclip.core.presets import DEFAULT_PLATFORMS as DEFAULT_PLATFORMS
-from podclip.core.presets import PLATFORMS
+from podclip.core.presets import PLATFORMS, platform_names
 from podclip.core.settings import Settings
 from podclip.core.sources import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS, YOUTUBE_HOSTS, source_for
 
@@ -112,10 +112,10 @@ def parse_platforms(value: Any, param: str) -> list[str] | None:
         value = [p for p in (s.strip() for s in value.split(",")) if p]
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         raise _invalid(param, f"{param} must be a list of platform names.")
-    unknown = [p for p in value if p.lower() not in PLATFORMS]
-    if unknown:
-        raise _invalid(param, f"Unknown platform {unknown[0]!r}; known: {', '.join(PLATFORMS)}.")
-    return list(dict.fromkeys(p.lower() for p in value))
+    try:
+        return platform_names(value)
+    except ValueError as exc:
+        raise _invalid(param, str(exc)) from None
 
 
 def parse_options(value: Any, settings: Settings) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from podclip.cli.common import (
 from podclip.cli.feeds import app as feeds_app
 from podclip.cli.keys import keys_app
 from podclip.core.errors import PodclipError
-from podclip.core.presets import PLATFORMS
+from podclip.core.presets import platform_names
 from podclip.core.runtime import prepare_environment
 from podclip.core.settings import get_settings
 
@@ -206,9 +206,10 @@ def _run_source(
     language: str | None = None,
     platforms: list[str] | None = None,
 ) -> None:
-    unknown = sorted({p for p in platforms or () if p.lower() not in PLATFORMS})
-    if unknown:
-        _fail(f"Unknown platform: {', '.join(unknown)} (known: {', '.join(PLATFORMS)}).")
+    try:
+        chosen = platform_names(platforms or ())
+    except ValueError as exc:
+        _fail(str(exc))
     settings = local_settings()
     from podclip.core.sources import source_for
     from podclip.store import ops
@@ -220,8 +221,8 @@ def _run_source(
     options: dict[str, object] = {"clip_count": clip_count} if clip_count else {}
     if language:
         options["language"] = language.lower()
-    if platforms:
-        options["platforms"] = list(dict.fromkeys(p.lower() for p in platforms))
+    if chosen:
+        options["platforms"] = chosen
     job = ops.create_job(
         engine,
         source_type=source_type,

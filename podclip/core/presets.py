@@ -98,6 +98,15 @@ def platform(name: str) -> Platform:
     return PLATFORMS[name.lower()]
 
 
+def platform_names(names: Iterable[str]) -> list[str]:
+    """The names lower-cased, each once, in order; ValueError naming the first unknown one."""
+    chosen = list(dict.fromkeys(name.lower() for name in names))
+    unknown = [name for name in chosen if name not in PLATFORMS]
+    if unknown:
+        raise ValueError(f"Unknown platform {unknown[0]!r}; known: {', '.join(PLATFORMS)}.")
+    return chosen
+
+
 def _known(platforms: Iterable[str]) -> list[Platform]:
     seen: dict[str, Platform] = {}
     for name in platforms:

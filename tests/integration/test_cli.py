@@ -57,7 +57,7 @@ def test_run_unknown_platform_is_a_clear_error_and_creates_no_job(
 ) -> None:
     out = _cli("run", str(sample_episode), "--platform", "tiktok", "--platform", "myspace")
     assert out.returncode == 1
-    assert "Unknown platform: myspace" in out.stderr and "tiktok" in out.stderr
+    assert "Unknown platform 'myspace'" in out.stderr and "tiktok" in out.stderr
     listed = _cli("sql", "SELECT count(*) AS n FROM jobs", "--json")
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout) == [{"n": 0}]

@@ -7,6 +7,7 @@ from podclip.core.presets import (
     PLATFORMS,
     PRESETS,
     max_seconds_for,
+    platform_names,
     platforms_by_preset,
     preset_for_platform,
     presets_for,
@@ -117,3 +118,10 @@ def test_clip_view_serves_each_platform_a_render_within_its_limit(data_root: obj
     # A clip too long for a platform, with no trimmed copy, gets no URL for it.
     view = clip_view({**row, "renders": renders[:1]}, links, ["tiktok", "reels"], expires)
     assert set(view["rendered_urls"]) == {"tiktok"}
+
+
+def test_platform_names_lower_cases_dedupes_and_names_the_unknown() -> None:
+    assert platform_names(["TikTok", "x", "tiktok", "YouTube"]) == ["tiktok", "x", "youtube"]
+    assert platform_names([]) == []
+    with pytest.raises(ValueError, match="Unknown platform 'myspace'; known: tiktok, "):
+        platform_names(["reels", "MySpace"])
