@@ -7,8 +7,8 @@ PREFECT_PORT ?= 4200
 API_PORT ?= 8000
 PG_DIR ?= data/pg
 PG_PORT ?= 55432
-# Test files run at once (pytest-xdist). Three on two cores: about a tenth of a two-worker run
-# is spent waiting (servers starting, sweeps, idle windows), which a third file fills.
+# Test files run at once (pytest-xdist). Three on two cores: much e2e time is waiting (servers
+# starting, sweeps, idle windows), which a third file fills (the cores were 93 % busy).
 TEST_WORKERS ?= 3
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1

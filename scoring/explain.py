@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -291,19 +291,12 @@ def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
     """The clip's strongest substantial sentence (or restart piece), fillers off, cut at a
     clause boundary."""
     pieces = _pieces(sentences, order)
-    cased = has_case(*sentences)
-    for piece in pieces:
-        line = _strip_leading_fillers(piece)
-        whole = len(line) <= KEY_LINE_MAX_CHARS and not trails_off(line)
-        if whole and stands_alone(piece, line, cased) and len(words_of(line)) >= MIN_HOOK_WORDS:
-            return line.replace('"', "'")
-    for finished in (True, False):  # a sentence the speaker finished, then any
-        for piece in pieces:
-            line = _strip_leading_fillers(piece)
-            if finished and trails_off(line):
-                continue
-            if stands_alone(piece, line, cased) and len(words_of(line)) >= MIN_HOOK_WORDS:
-                return _clause(line.replace('"', "'"), KEY_LINE_MAX_CHARS)
+    openers = list(_openers(pieces, has_case(*sentences)))
+    whole = [line for line in openers if len(line) <= KEY_LINE_MAX_CHARS and not trails_off(line)]
+    if whole:
+        return whole[0].replace('"', "'")
+    if openers:
+        return _clause(openers[0].replace('"', "'"), KEY_LINE_MAX_CHARS)
     for piece in pieces:
         line = _strip_leading_fillers(piece)
         if len(words_of(line)) >= MIN_HOOK_WORDS and not is_filler_sentence(line):
@@ -415,6 +408,18 @@ def _pieces(sentences: Sequence[str], order: Iterable[int]) -> list[str]:
     return [piece for i in order for piece in restart_pieces(sentences[i])]
 
 
+def _openers(lines: Sequence[str], cased: bool) -> Iterator[str]:
+    """The lines, fillers off, that start a sentence and have enough words: those the speaker
+    finished first, then those that trail off, each group in the given order."""
+    for finished in (True, False):
+        for line in lines:
+            bare = _strip_leading_fillers(line)
+            if trails_off(bare) == finished:
+                continue
+            if len(words_of(bare)) >= MIN_HOOK_WORDS and stands_alone(line, bare, cased):
+                yield bare
+
+
 def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
     """The strongest sentence (or restart piece) that stands alone as a hook; failing that,
     the strongest one that at least starts a sentence, cut to its opening clauses; failing
@@ -425,13 +430,9 @@ def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
         hook = hook_candidate(line, cased)
         if hook:
             return hook
-    for finished in (True, False):  # a sentence the speaker finished, then any
-        for line in lines:
-            bare = _strip_leading_fillers(line)
-            if finished and trails_off(bare):
-                continue
-            if len(words_of(bare)) >= MIN_HOOK_WORDS and stands_alone(line, bare, cased):
-                return make_hook(bare)
+    opener = next(_openers(lines, cased), None)
+    if opener:
+        return make_hook(opener)
     for line in lines:
         bare = _strip_leading_fillers(line)
         if len(words_of(bare)) >= MIN_HOOK_WORDS and opener_penalty(bare) <= 0.6:
