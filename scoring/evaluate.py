@@ -12,6 +12,9 @@ the training folds). Its JSON adds `none_recall`, `ece` (expected calibration er
 0-100 score against "labelled a moment") and `reliability` (the table behind it); its
 `baselines` add `written_only_head`, the recipe of the model before real data (MiniLM + a
 head trained on the written texts alone), next to the keyword rules and zero-shot prototypes.
+Where `data/second/` holds a second labelling (`scoring.agreement`), `labellers` scores the
+same held-out predictions against the first, second and adjudicated labels, and
+`labeller_agreement` is the second labeller against the first: the ceiling to read them by.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .agreement import SECOND_SUBDIR, labeller_report, model_against_labellers
 from .baselines import keyword_label, prototype_texts, zero_shot_labels
 from .classifier import (
     MODEL_VERSION,
@@ -96,13 +100,17 @@ def run_real_evaluation(
             **_report_dict(report),
             "none_recall": round(report.per_class[NONE_LABEL].recall, 4),
         }
-    return {
+    out = {
         "model_version": MODEL_VERSION,
         "validation": "leave-one-episode-out over the real episodes",
         "episodes": sorted(set(data.episodes.tolist()), key=lambda e: (len(e), e)),
         **result,
         "baselines": baselines,
     }
+    if (data_dir / SECOND_SUBDIR).is_dir():
+        out["labellers"] = model_against_labellers(result["predictions"], data_dir)
+        out["labeller_agreement"] = labeller_report(data_dir)["second_vs_first"]
+    return out
 
 
 def format_real_report(result: dict[str, Any]) -> str:
@@ -132,6 +140,13 @@ def format_real_report(result: dict[str, Any]) -> str:
         lines.append(
             f"{row['bin']:8}{row['n']:>5}{row['mean_score']:>8.1f}{row['share_moments']:>9.2f}"
         )
+    if "labellers" in result:
+        lines += ["", f"{'model against':16}{'macro-F1':>9}{'kappa':>7}{'none recall':>12}"]
+        rows = [*result["labellers"].items(), ("(labeller 2 vs 1)", result["labeller_agreement"])]
+        for name, row in rows:
+            lines.append(
+                f"{name:16}{row['macro_f1']:>9.3f}{row['kappa']:>7.3f}{row['none_recall']:>12.3f}"
+            )
     return "\n".join(lines)
 
 
