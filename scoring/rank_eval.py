@@ -11,6 +11,9 @@ Overlap rule: a clip overlaps a labelled passage when the time they share is at 
 the shorter of the two (a 20 s moment wholly inside a 60 s clip counts; a clip that grazes a
 passage's edge does not). Ad overlap is reported in plain seconds per clip, because the bar is
 absolute: no selected clip may share more than 5 s with a labelled `ad` passage.
+
+The committed head was trained on the labelled episodes; `--held-out` scores each of them with
+a head of the same recipe trained without it, the honest figure for an unseen episode.
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .classifier import Classifier, get_classifier, model_version
 from .dataset import DATA_DIR, REAL_SUBDIR, default_shared_dir
+from .embedder import Embedder
 from .labels import NONE_LABEL
 from .options import ScoringOptions
+from .train import TrainingSet
 from .types import ScoredMoment, Segment, Word
 
 logger = logging.getLogger(__name__)
@@ -279,12 +285,13 @@ def evaluate_episode(
     options: ScoringOptions = ScoringOptions(),
     rate: float = DEFAULT_RATE,
     count: int | None = None,
+    classifier: Classifier | None = None,
 ) -> dict[str, Any]:
-    """Score one whole transcript and judge its selected clips."""
+    """Score one whole transcript and judge its selected clips (committed model by default)."""
     from .scorer import score_episode  # the model loads only when an episode is scored
 
     transcript = load_transcript(path, rate)
-    clips = score_episode(to_segments(transcript), options, count)
+    clips = score_episode(to_segments(transcript), options, count, classifier)
     passages = place_labels(transcript, read_label_rows(path, label_dir))
     duration = transcript.tokens[-1].end if transcript.tokens else 0.0
     return {
@@ -294,6 +301,40 @@ def evaluate_episode(
         "words": len(transcript.tokens),
         **judge_clips(clips, passages),
     }
+
+
+@dataclass(frozen=True)
+class HeldOutHeads:
+    """Heads of the committed recipe that never saw a given episode (`scoring.train`)."""
+
+    data: TrainingSet
+    embedder: Embedder
+
+    def classifier(self, episode: str | None) -> Classifier | None:
+        """A classifier trained without `episode`; None when the committed one never saw it."""
+        pool = self.data.episodes != episode
+        if episode is None or pool.all():
+            return None
+        from .train import head_for
+
+        head, _ = head_for(self.data, pool)
+        return Classifier(self.embedder, head, f"{model_version(head)} (without {episode})")
+
+
+def load_held_out_heads(shared_dir: Path | None, threads: int | None) -> HeldOutHeads:
+    """Embed the training set once (the written texts and every labelled real passage)."""
+    from . import train as training
+
+    _, rows, _, real = training.load_training_data(DATA_DIR, shared_dir, training.SEED)
+    committed = get_classifier(threads)
+    data = training.build_training_set(rows, real, training.cached_embed(committed.embed))
+    return HeldOutHeads(data, committed.embedder)
+
+
+def training_episode(path: Path) -> str | None:
+    """The episode id the training labels give this transcript (None if it is not labelled)."""
+    rows = read_label_rows(path, DATA_DIR / REAL_SUBDIR)
+    return str(rows[0].get("episode", path.name.split(".")[0])) if rows else None
 
 
 def total(episodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -330,7 +371,10 @@ def default_transcripts(label_dir: Path, shared_dir: Path) -> list[Path]:
 
 def format_report(report: dict[str, Any]) -> str:
     """A plain-text table of the per-episode and pooled figures."""
-    lines = [report["timing"], "", f"model {report['model_version']}", ""]
+    model = f"model {report['model_version']}"
+    if report.get("held_out"):
+        model += ": each labelled episode scored by a head of its recipe trained without it"
+    lines = [report["timing"], "", model, ""]
     head = (
         f"{'episode':<28}{'min':>5}{'clips':>6}{'moment':>8}{'none':>6}{'types':>6}"
         f"{'hit':>4}{'ad s':>6}{'hk s':>6}{'max':>6}{'min':>6}{'std6':>6}"
@@ -367,6 +411,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=None, help="clips per episode")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="score each training episode with a head trained without it (the committed "
+        "recipe; embeds the training set first)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     from .classifier import MODEL_VERSION
@@ -374,7 +424,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     shared = args.shared or default_shared_dir()
     paths = args.transcripts or default_transcripts(args.labels, shared)
     options = ScoringOptions(torch_threads=args.threads)
-    episodes = [evaluate_episode(p, args.labels, options, args.rate, args.count) for p in paths]
+    heads = load_held_out_heads(args.shared, args.threads) if args.held_out else None
+    episodes = [
+        evaluate_episode(
+            p,
+            args.labels,
+            options,
+            args.rate,
+            args.count,
+            heads.classifier(training_episode(p)) if heads else None,
+        )
+        for p in paths
+    ]
     timing = (
         f"times: estimated from word counts at {args.rate:g} words/s "
         f"({args.rate * 60:.0f} words a minute) with {TURN_PAUSE_S:g} s between speakers, "
@@ -382,6 +443,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     report = {
         "model_version": MODEL_VERSION,
+        "held_out": bool(heads),
         "rate_words_per_s": args.rate,
         "timing": timing,
         "overlap_rule": f"shared >= {OVERLAP_SHARE} x shorter of clip and passage",

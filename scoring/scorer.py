@@ -176,13 +176,22 @@ def score_episode(
     segments: Sequence[Segment],
     options: ScoringOptions = ScoringOptions(),
     count: int | None = None,
+    classifier: Classifier | None = None,
 ) -> list[ScoredMoment]:
-    """Build windows, score them, and select the clips (best first); [] under 15 s."""
+    """Build windows, score them, and select the clips (best first); [] under 15 s.
+
+    `classifier` defaults to the committed one; evaluation passes heads that never saw the episode.
+    """
     windows = build_windows(segments, options)
     if not windows:
         return []
     avoid = housekeeping_spans([(s.start, s.end, s.text) for s in build_sentences(segments)])
-    return select_moments(score_windows(windows, options), options, count, avoid)
+    scored = (
+        score_windows(windows, options)
+        if classifier is None
+        else score_with(classifier, windows, options)
+    )
+    return select_moments(scored, options, count, avoid)
 
 
 def window_housekeeping(

@@ -255,6 +255,18 @@ def choose(
     return Choice(l2, bias, fit_platt(raw, data.real_targets[pool] != _NONE))
 
 
+def head_for(data: TrainingSet, pool: npt.NDArray[np.bool_]) -> tuple[Head, Choice]:
+    """A finished head from the written rows and the episodes in `pool`, `none` bias folded in.
+
+    L2, bias and calibration are chosen by leave-one-episode-out over the pool's episodes.
+    """
+    choice = choose(data, pool, by_episode_per_l2(data, pool))
+    head = fit_on(data, pool, choice.l2)
+    bias = head.bias.copy()
+    bias[_NONE] += choice.none_bias
+    return replace(head, bias=bias).with_calibration(*choice.calibration), choice
+
+
 def validate(data: TrainingSet) -> tuple[dict[str, Any], Predictions]:
     """Nested leave-one-episode-out validation; returns the report and the outer predictions.
 
@@ -382,11 +394,7 @@ def train(
         validation["ece"],
     )
     every = np.ones(len(data.real), dtype=np.bool_)
-    choice = choose(data, every, by_episode_per_l2(data, every))
-    head = fit_on(data, every, choice.l2)
-    bias = head.bias.copy()
-    bias[_NONE] += choice.none_bias
-    head = replace(head, bias=bias).with_calibration(*choice.calibration)
+    head, choice = head_for(data, every)
     out_dir.mkdir(parents=True, exist_ok=True)
     head_path = out_dir / HEAD_PATH.name
     save_head(head, head_path)

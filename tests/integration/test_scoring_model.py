@@ -16,7 +16,7 @@ from podclip.scoring import (
     score_episode,
     score_windows,
 )
-from podclip.scoring.classifier import load_classifier, load_committed_head
+from podclip.scoring.classifier import Classifier, load_classifier, load_committed_head
 from podclip.scoring.types import Segment, Window, Word
 
 pytestmark = pytest.mark.slow
@@ -104,6 +104,22 @@ def test_four_minutes_of_meeting_still_gives_four_clips() -> None:
     short = [s for s in segments if s.end <= first + 240]
     clips = score_episode(short)
     assert len(clips) >= ScoringOptions().min_clips
+
+
+def test_score_episode_uses_the_classifier_it_is_given() -> None:
+    """`rank_eval --held-out` scores episodes with heads that never saw them."""
+    segments = [s for s in ami_segments() if s.end <= ami_segments()[0].start + 240]
+    committed = load_classifier()
+    # Same embedder and type weights, a calibration that maps every clip near 1/(1+e^5).
+    other = Classifier(
+        committed.embedder, committed.head.with_calibration(0.0, -5.0), "test-head (without x)"
+    )
+    clips = score_episode(segments, classifier=other)
+    baseline = score_episode(segments)
+    assert clips and all(c.model_version == "test-head (without x)" for c in clips)
+    assert all(c.shareability_score == pytest.approx(0.67, abs=0.01) for c in clips)
+    assert all(c.model_version == MODEL_VERSION for c in baseline)
+    assert max(c.shareability_score for c in baseline) > 10
 
 
 def test_classifier_loads_once() -> None:

@@ -28,15 +28,19 @@ from podclip.scoring.dataset import (
     read_real,
     split_turns,
 )
+from podclip.scoring.embedder import Embedder
 from podclip.scoring.head import FitSettings, fit_head, load_head, save_head
 from podclip.scoring.labels import LABELS
 from podclip.scoring.metrics import evaluate_predictions, fit_platt, reliability
+from podclip.scoring.rank_eval import HeldOutHeads
 from podclip.scoring.train import (
     NONE_RECALL_TARGET,
     TrainingSet,
     argmax_labels,
     cached_embed,
     choose_none_bias,
+    fit_on,
+    head_for,
     load_embedding_cache,
     save_embedding_cache,
     validate,
@@ -231,6 +235,36 @@ def test_leave_one_episode_out_never_uses_the_held_out_labels() -> None:
     assert [flipped["predictions"][i] for i in held] == [result["predictions"][i] for i in held]
     assert [flipped["scores"][i] for i in held] == [result["scores"][i] for i in held]
     assert flipped["predictions"] != result["predictions"]
+
+
+def test_held_out_heads_never_see_their_episode() -> None:
+    embedder = Embedder(tokenizer=None, model=None)
+    heads = HeldOutHeads(toy_training_set(), embedder)
+    flipped = HeldOutHeads(toy_training_set(flip="2"), embedder)
+    without_2 = heads.classifier("2")
+    assert without_2 is not None and without_2.version.endswith("(without 2)")
+    same = flipped.classifier("2")
+    assert same is not None
+    np.testing.assert_array_equal(same.head.weights, without_2.head.weights)
+    np.testing.assert_array_equal(same.head.bias, without_2.head.bias)
+    np.testing.assert_array_equal(same.head.calibration, without_2.head.calibration)
+    changed = flipped.classifier("1")
+    assert changed is not None
+    assert not np.array_equal(changed.head.weights, heads.classifier("1").head.weights)  # type: ignore[union-attr]
+    # An episode the training never labelled: the committed head already never saw it.
+    assert heads.classifier("99") is None and heads.classifier(None) is None
+
+
+def test_head_for_folds_the_chosen_none_bias_into_the_head() -> None:
+    data = toy_training_set()
+    pool = data.episodes != "3"
+    head, choice = head_for(data, pool)
+    plain = fit_on(data, pool, choice.l2)
+    none = LABELS.index("none")
+    assert head.bias[none] == pytest.approx(plain.bias[none] + choice.none_bias)
+    others = [i for i in range(len(LABELS)) if i != none]
+    np.testing.assert_array_equal(head.bias[others], plain.bias[others])
+    assert tuple(head.calibration) == pytest.approx(choice.calibration)
 
 
 def test_none_bias_reaches_the_recall_target() -> None:
