@@ -87,7 +87,10 @@ def test_signatures() -> None:
         "count",
         "avoid",
     ]
-    assert list(inspect.signature(score_episode).parameters) == ["segments", "options", "count"]
+    episode = inspect.signature(score_episode).parameters
+    assert list(episode) == ["segments", "options", "count", "classifier"]
+    # The pipeline calls it with three arguments; the classifier is for evaluation only.
+    assert episode["classifier"].default is None
     defaults = ScoringOptions()
     assert (defaults.min_window_s, defaults.max_window_s) == (15.0, 90.0)
     assert (defaults.clip_count, defaults.min_clips, defaults.max_clips) == (6, 4, 9)
