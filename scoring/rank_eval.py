@@ -35,7 +35,7 @@ from .dataset import DATA_DIR, REAL_SUBDIR, default_shared_dir
 from .embedder import Embedder
 from .labels import NONE_LABEL
 from .options import ScoringOptions
-from .train import TrainingSet
+from .train import SEED, TrainingSet, build_training_set, cached_embed, head_for, load_training_data
 from .types import ScoredMoment, Segment, Word
 
 logger = logging.getLogger(__name__)
@@ -296,6 +296,7 @@ def evaluate_episode(
     duration = transcript.tokens[-1].end if transcript.tokens else 0.0
     return {
         "file": "/".join(path.parts[-2:]),
+        "scored_by": clips[0].model_version if clips else None,
         "timed": transcript.timed,
         "duration_s": round(duration, 1),
         "words": len(transcript.tokens),
@@ -315,19 +316,15 @@ class HeldOutHeads:
         pool = self.data.episodes != episode
         if episode is None or pool.all():
             return None
-        from .train import head_for
-
         head, _ = head_for(self.data, pool)
         return Classifier(self.embedder, head, f"{model_version(head)} (without {episode})")
 
 
 def load_held_out_heads(shared_dir: Path | None, threads: int | None) -> HeldOutHeads:
     """Embed the training set once (the written texts and every labelled real passage)."""
-    from . import train as training
-
-    _, rows, _, real = training.load_training_data(DATA_DIR, shared_dir, training.SEED)
+    _, rows, _, real = load_training_data(DATA_DIR, shared_dir, SEED)
     committed = get_classifier(threads)
-    data = training.build_training_set(rows, real, training.cached_embed(committed.embed))
+    data = build_training_set(rows, real, cached_embed(committed.embed))
     return HeldOutHeads(data, committed.embedder)
 
 
@@ -432,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             options,
             args.rate,
             args.count,
-            heads.classifier(training_episode(p)) if heads else None,
+            heads.classifier(training_episode(p)) if heads is not None else None,
         )
         for p in paths
     ]
@@ -443,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     report = {
         "model_version": MODEL_VERSION,
-        "held_out": bool(heads),
+        "held_out": heads is not None,
         "rate_words_per_s": args.rate,
         "timing": timing,
         "overlap_rule": f"shared >= {OVERLAP_SHARE} x shorter of clip and passage",

@@ -13,10 +13,14 @@ from podclip.scoring import (
     MODEL_VERSION,
     ScoringOptions,
     build_windows,
+    rank_eval,
     score_episode,
     score_windows,
 )
 from podclip.scoring.classifier import Classifier, load_classifier, load_committed_head
+from podclip.scoring.dataset import Example
+from podclip.scoring.labels import LABELS
+from podclip.scoring.train import TrainingSet
 from podclip.scoring.types import Segment, Window, Word
 
 pytestmark = pytest.mark.slow
@@ -120,6 +124,38 @@ def test_score_episode_uses_the_classifier_it_is_given() -> None:
     assert all(c.shareability_score == pytest.approx(0.67, abs=0.01) for c in clips)
     assert all(c.model_version == MODEL_VERSION for c in baseline)
     assert max(c.shareability_score for c in baseline) > 10
+
+
+def test_rank_eval_held_out_scores_an_episode_with_a_head_that_never_saw_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The `--held-out` wiring, on a small training set of the real feature shape."""
+    transcript = shared_file("transcripts", "rev16-train", "20.turns.txt")
+    rng = np.random.default_rng(0)
+    width = load_committed_head().mean.shape[0]  # type: ignore[union-attr]
+    episodes = np.asarray([e for e in ("20", "21", "23") for _ in range(30)])
+    targets = np.arange(90) % len(LABELS)
+    data = TrainingSet(
+        rng.normal(size=(60, width)).astype(np.float32),
+        np.arange(60) % len(LABELS),
+        rng.normal(size=(90, width)).astype(np.float32),
+        targets,
+        rng.normal(size=(90, width)).astype(np.float32),
+        episodes,
+        tuple(
+            Example("Something happened.", LABELS[t], origin="real", episode=e)
+            for t, e in zip(targets, episodes, strict=True)
+        ),
+    )
+    heads = rank_eval.HeldOutHeads(data, load_classifier().embedder)
+    monkeypatch.setattr(rank_eval, "load_held_out_heads", lambda *_: heads)
+    rank_eval.main([str(transcript), "--held-out", "--json", "--count", "4"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["held_out"] is True
+    (episode,) = report["episodes"]
+    assert episode["file"] == "rev16-train/20.turns.txt"
+    assert episode["scored_by"].endswith("(without 20)")
+    assert episode["clips"] == 4
 
 
 def test_classifier_loads_once() -> None:
