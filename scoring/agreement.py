@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from .dataset import DATA_DIR, real_files
 from .labels import LABELS, NONE_LABEL
 from .metrics import evaluate_predictions
+from .report_output import print_report
 
 SECOND_SUBDIR = "second"
 PassageKey = tuple[str, int, int]  # transcript file, offset, length
@@ -195,11 +195,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         result = labeller_report(args.data_dir)
     except (FileNotFoundError, ValueError) as exc:
         raise SystemExit(f"scoring.agreement: {exc}") from exc
-    if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(format_report(result))
+    print_report(result, args.json, format_report)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ same held-out predictions against the first, second and adjudicated labels, and
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from .dataset import DATA_DIR, Example, data_files, load_examples, read_jsonl
 from .embedder import EMBEDDING_DIM
 from .labels import LABELS, NONE_LABEL
 from .metrics import Report, evaluate_predictions
+from .report_output import print_report
 
 logger = logging.getLogger(__name__)
 
@@ -221,11 +220,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
     if args.real:
         real = run_real_evaluation(DATA_DIR, args.shared, args.threads)
-        if args.json:
-            json.dump(real, sys.stdout, indent=2)
-            sys.stdout.write("\n")
-        else:
-            print(format_real_report(real))
+        print_report(real, args.json, format_real_report)
         return
     if args.data:
         examples = read_jsonl(args.data)
@@ -237,11 +232,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sidecar = read_sidecar()
     if sidecar:
         result["data_sha256_trained_on"] = sidecar.get("data_sha256")
-    if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(format_report(result))
+    print_report(result, args.json, format_report)
 
 
 if __name__ == "__main__":

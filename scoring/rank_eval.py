@@ -24,7 +24,6 @@ import json
 import logging
 import re
 import statistics
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from .dataset import DATA_DIR, REAL_SUBDIR, default_shared_dir
 from .embedder import Embedder
 from .labels import NONE_LABEL
 from .options import ScoringOptions
+from .report_output import print_report
 from .train import SEED, TrainingSet, build_training_set, cached_embed, head_for, load_training_data
 from .types import ScoredMoment, Segment, Word
 
@@ -447,11 +447,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "episodes": episodes,
         "total": total(episodes),
     }
-    if args.json:
-        json.dump(report, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(format_report(report))
+    print_report(report, args.json, format_report)
 
 
 if __name__ == "__main__":
