@@ -146,10 +146,9 @@ def labeller_report(data_dir: Path = DATA_DIR) -> dict[str, Any]:
 
 
 def model_against_labellers(
-    predictions: Sequence[str], data_dir: Path = DATA_DIR
+    predictions: Sequence[str], sets: LabelSets
 ) -> dict[str, dict[str, Any]]:
     """Held-out predictions (in `data/real/` order) scored against each labelling."""
-    sets = load_label_sets(data_dir)
     if len(predictions) != len(sets.first):
         raise ValueError(f"{len(predictions)} predictions for {len(sets.first)} passages")
     return {

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .agreement import SECOND_SUBDIR, labeller_report, model_against_labellers
+from .agreement import SECOND_SUBDIR, agreement, load_label_sets, model_against_labellers
 from .baselines import keyword_label, prototype_texts, zero_shot_labels
 from .classifier import (
     MODEL_VERSION,
@@ -107,8 +107,9 @@ def run_real_evaluation(
         "baselines": baselines,
     }
     if (data_dir / SECOND_SUBDIR).is_dir():
-        out["labellers"] = model_against_labellers(result["predictions"], data_dir)
-        out["labeller_agreement"] = labeller_report(data_dir)["second_vs_first"]
+        sets = load_label_sets(data_dir)
+        out["labellers"] = model_against_labellers(result["predictions"], sets)
+        out["labeller_agreement"] = agreement(sets.first, sets.second)
     return out
 
 

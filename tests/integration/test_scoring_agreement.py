@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from podclip.scoring.agreement import labeller_report, load_label_sets, main
+from podclip.scoring.agreement import (
+    agreement,
+    labeller_report,
+    load_label_sets,
+    main,
+    model_against_labellers,
+)
 from podclip.scoring.dataset import DATA_DIR, real_files
 from podclip.scoring.labels import LABELS
 
@@ -35,6 +41,16 @@ def test_the_labellers_agree_well_above_chance() -> None:
     assert 0.4 < pair["kappa"] < 1.0  # real disagreement, far from chance
     adj = report["adjudication"]
     assert adj["first"] + adj["second"] + adj["neither"] == adj["disagreements"] > 0
+
+
+def test_predictions_are_scored_against_every_labelling() -> None:
+    sets = load_label_sets()
+    as_first = model_against_labellers(sets.first, sets)
+    assert as_first["first"]["macro_f1"] == 1.0 and as_first["first"]["kappa"] == 1.0
+    assert as_first["second"] == agreement(sets.second, sets.first)
+    assert as_first["adjudicated"] == agreement(sets.adjudicated, sets.first)
+    with pytest.raises(ValueError, match="predictions for"):
+        model_against_labellers(sets.first[:-1], sets)
 
 
 def _copy_data(tmp_path: Path) -> Path:
