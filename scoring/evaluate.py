@@ -141,11 +141,11 @@ def format_real_report(result: dict[str, Any]) -> str:
             f"{row['bin']:8}{row['n']:>5}{row['mean_score']:>8.1f}{row['share_moments']:>9.2f}"
         )
     if "labellers" in result:
-        lines += ["", f"{'model against':16}{'macro-F1':>9}{'kappa':>7}{'none recall':>12}"]
+        lines += ["", f"{'model against':18}{'macro-F1':>9}{'kappa':>7}{'none recall':>12}"]
         rows = [*result["labellers"].items(), ("(labeller 2 vs 1)", result["labeller_agreement"])]
         for name, row in rows:
             lines.append(
-                f"{name:16}{row['macro_f1']:>9.3f}{row['kappa']:>7.3f}{row['none_recall']:>12.3f}"
+                f"{name:18}{row['macro_f1']:>9.3f}{row['kappa']:>7.3f}{row['none_recall']:>12.3f}"
             )
     return "\n".join(lines)
 
