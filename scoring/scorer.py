@@ -186,11 +186,7 @@ def score_episode(
     if not windows:
         return []
     avoid = housekeeping_spans([(s.start, s.end, s.text) for s in build_sentences(segments)])
-    scored = (
-        score_windows(windows, options)
-        if classifier is None
-        else score_with(classifier, windows, options)
-    )
+    scored = score_with(classifier or get_classifier(options.torch_threads), windows, options)
     return select_moments(scored, options, count, avoid)
 
 
