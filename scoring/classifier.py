@@ -29,8 +29,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .context_encoder import (
+    CONTEXT_DIM,
+    ContextEncoder,
+    SentenceStates,
+    load_context_encoder,
+)
 from .cues import CUE_NAMES, sentence_cues
-from .embedder import Embedder, load_embedder, set_torch_threads
+from .embedder import EMBEDDING_DIM, Embedder, load_embedder, set_torch_threads
 from .features import Array, SentenceTable, make_table, span_features
 from .head import Head, load_head, softmax
 from .labels import LABELS, NONE_LABEL
@@ -41,10 +47,12 @@ logger = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 HEAD_PATH = WEIGHTS_DIR / "head.npz"
 SIDECAR_PATH = WEIGHTS_DIR / "head.json"
-MODEL_PREFIX = "minilm-l6-head-"
+MODEL_PREFIX = "minilm-gemma7-head-"
 DEBATE_TURN_BONUS = 1.5
 
 EmbedFn = Callable[[Sequence[str]], Array]
+# Sentences in order and where a new document starts -> per-sentence token-state sums.
+ContextFn = Callable[[Sequence[str], Sequence[bool]], SentenceStates]
 
 
 class ModelNotTrainedError(RuntimeError):
@@ -60,7 +68,7 @@ def load_committed_head() -> Head | None:
 
 
 def model_version(head: Head | None) -> str:
-    """`minilm-l6-head-<first 10 hex of the head's content hash>`."""
+    """`minilm-gemma7-head-<first 10 hex of the head's content hash>`."""
     return MODEL_PREFIX + (head.content_hash()[:10] if head else "untrained")
 
 
@@ -77,15 +85,21 @@ MODEL_VERSION: str = model_version(load_committed_head())
 
 @dataclass(frozen=True)
 class Classifier:
-    """A loaded embedder and head."""
+    """A loaded embedder, head and (for heads that read it) the context encoder."""
 
     embedder: Embedder
     head: Head
     version: str
+    context: ContextEncoder | None = None
 
     def embed(self, sentences: Sequence[str]) -> Array:
         """Unit sentence embeddings, one row per input."""
         return self.embedder.embed(sentences)
+
+    @property
+    def encode_context(self) -> ContextFn | None:
+        """Context-state sums per sentence, or None when the head reads no context block."""
+        return None if self.context is None else self.context.encode
 
     def proba(self, features: Array) -> Array:
         """Type distribution (columns in `LABELS` order) for feature rows."""
@@ -118,7 +132,13 @@ def load_classifier() -> Classifier:
     if head is None:
         raise ModelNotTrainedError(f"no head at {HEAD_PATH}; run `python -m scoring.train`")
     logger.info("moment classifier %s", MODEL_VERSION)
-    return Classifier(load_embedder(), head, MODEL_VERSION)
+    context = load_context_encoder() if reads_context(head) else None
+    return Classifier(load_embedder(), head, MODEL_VERSION, context)
+
+
+def reads_context(head: Head) -> bool:
+    """Whether the head was trained with the context block (its input width says so)."""
+    return int(head.mean.shape[0]) == EMBEDDING_DIM + CONTEXT_DIM + n_cue_features()
 
 
 def get_classifier(torch_threads: int | None = None) -> Classifier:
@@ -139,7 +159,7 @@ Turns = Sequence[tuple[str | None, str]]
 
 
 def turns_table(
-    passages: Sequence[Turns], embed: EmbedFn
+    passages: Sequence[Turns], embed: EmbedFn, context: ContextFn | None = None
 ) -> tuple[SentenceTable, list[tuple[int, int]]]:
     """One sentence table over many passages of speaker turns, with each passage's row span.
 
@@ -160,24 +180,34 @@ def turns_table(
             speakers.append(None)
         spans.append((first, len(sentences)))
     cue_cache = {s: sentence_cues(s) for s in dict.fromkeys(sentences)}
-    table = make_table(embed_unique(sentences, embed), [cue_cache[s] for s in sentences], speakers)
+    # Each passage is a document of its own: its first sentence starts a fresh context.
+    states = None
+    if context is not None:
+        firsts = {a for a, _ in spans}
+        states = context(sentences, [i in firsts for i in range(len(sentences))])
+    cues = [cue_cache[s] for s in sentences]
+    table = make_table(embed_unique(sentences, embed), cues, speakers, states)
     return table, spans
 
 
-def text_table(texts: Sequence[str], embed: EmbedFn) -> tuple[SentenceTable, list[tuple[int, int]]]:
+def text_table(
+    texts: Sequence[str], embed: EmbedFn, context: ContextFn | None = None
+) -> tuple[SentenceTable, list[tuple[int, int]]]:
     """One sentence table over many plain texts (speaker unknown), with each text's row span."""
-    return turns_table([((None, text),) for text in texts], embed)
+    return turns_table([((None, text),) for text in texts], embed, context)
 
 
-def text_features(texts: Sequence[str], embed: EmbedFn) -> Array:
+def text_features(texts: Sequence[str], embed: EmbedFn, context: ContextFn | None = None) -> Array:
     """Head input rows for plain texts (split into sentences, embedded, averaged)."""
-    table, spans = text_table(texts, embed)
+    table, spans = text_table(texts, embed, context)
     return span_features(table, spans)
 
 
-def turns_features(passages: Sequence[Turns], embed: EmbedFn) -> Array:
+def turns_features(
+    passages: Sequence[Turns], embed: EmbedFn, context: ContextFn | None = None
+) -> Array:
     """Head input rows for passages of speaker turns (real transcript passages)."""
-    table, spans = turns_table(passages, embed)
+    table, spans = turns_table(passages, embed, context)
     return span_features(table, spans)
 
 

@@ -39,6 +39,9 @@ AD_BRIDGE_S = 120.0
 GROW_S = 12.0
 # Sentence score a neighbour needs to grow a stretch.
 GROW_SCORE = 0.4
+# A sentence with some evidence anchors a stretch when it is strong read together with this
+# many sentences on each side: a pitch often spreads its price and its offer over a few lines.
+NEIGHBOURS = 2
 # An ad stretch also grows over sentences that name its sponsor again, up to this gap (s).
 NAME_GAP_S = 35.0
 # A sponsor name must be local: this share of its mentions lie within NAME_RANGE_S of the read.
@@ -291,7 +294,15 @@ PATTERNS: tuple[_Pattern, ...] = (
         r"\b(?:google )?forms?\b.{0,40}\b(?:link|submit|fill)\w*|\bsubmissions?\b|"
         r"\b(?:submit|send in) (?:your|a)\b",
     ),
-    _p("price_plan", "ad", 1.2, r"\$\s?\d+(?:\.\d\d)? (?:a|per) month\b|\bmonthly access\b"),
+    _p(
+        "price_plan",
+        "ad",
+        1.2,
+        r"\$\s?\d+(?:\.\d\d)? (?:a|per) month\b|"
+        r"\bmonthly (?:access|fee|subscription|membership)\b|"
+        r"\baccess to (?:all|every)(?: of)? (?:the |my |our )?"
+        r"(?:programs|courses|classes|content)\b",
+    ),
     _p(
         "guest_plug",
         "housekeeping",
@@ -401,8 +412,9 @@ def housekeeping_spans(
             anchors.append(i)
             continue
         if ev.score >= GROW_SCORE:
-            # Two or three adjacent sentences read together (a code said over two sentences).
-            lo, hi = max(0, i - 1), min(len(items), i + 2)
+            # Adjacent sentences read together (a code said over two sentences, a price and
+            # what it buys two lines apart).
+            lo, hi = max(0, i - NEIGHBOURS), min(len(items), i + NEIGHBOURS + 1)
             if housekeeping_evidence(" ".join(t for _, _, t in items[lo:hi])).strong:
                 anchors.append(i)
     spans: list[tuple[int, int, str, float]] = []

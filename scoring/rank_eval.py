@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .classifier import Classifier, get_classifier, model_version
+from .context_encoder import ContextEncoder
 from .dataset import DATA_DIR, REAL_SUBDIR, default_shared_dir
 from .embedder import Embedder
 from .labels import NONE_LABEL
@@ -310,6 +311,7 @@ class HeldOutHeads:
 
     data: TrainingSet
     embedder: Embedder
+    context: ContextEncoder | None = None
 
     def classifier(self, episode: str | None) -> Classifier | None:
         """A classifier trained without `episode`; None when the committed one never saw it."""
@@ -317,15 +319,16 @@ class HeldOutHeads:
         if episode is None or pool.all():
             return None
         head, _ = head_for(self.data, pool)
-        return Classifier(self.embedder, head, f"{model_version(head)} (without {episode})")
+        version = f"{model_version(head)} (without {episode})"
+        return Classifier(self.embedder, head, version, self.context)
 
 
 def load_held_out_heads(shared_dir: Path | None, threads: int | None) -> HeldOutHeads:
     """Embed the training set once (the written texts and every labelled real passage)."""
     _, rows, _, real = load_training_data(DATA_DIR, shared_dir, SEED)
     committed = get_classifier(threads)
-    data = build_training_set(rows, real, cached_embed(committed.embed))
-    return HeldOutHeads(data, committed.embedder)
+    data = build_training_set(rows, real, cached_embed(committed.embed), committed.encode_context)
+    return HeldOutHeads(data, committed.embedder, committed.context)
 
 
 def training_episode(path: Path) -> str | None:

@@ -104,7 +104,14 @@ def score_with(
     rows = _collect_rows(windows)
     cue_cache = {t: sentence_cues(t) for t in dict.fromkeys(rows.texts)}
     cues = [cue_cache[t] for t in rows.texts]
-    table = make_table(embed_unique(rows.texts, classifier.embed), cues, rows.speakers)
+    encode_context = classifier.encode_context
+    # The episode is one running text: each sentence's context is what was said before it.
+    states = (
+        encode_context(rows.texts, [i == 0 for i in range(len(rows.texts))])
+        if encode_context
+        else None
+    )
+    table = make_table(embed_unique(rows.texts, classifier.embed), cues, rows.speakers, states)
 
     probs = classifier.proba(span_features(table, rows.spans))
     sentence_probs = classifier.proba(

@@ -29,12 +29,14 @@ import numpy.typing as npt
 from .classifier import (
     HEAD_PATH,
     SIDECAR_PATH,
+    ContextFn,
     EmbedFn,
     model_version,
     n_cue_features,
     predict_proba,
     turns_features,
 )
+from .context_encoder import ENCODER_ID, load_context_encoder
 from .cues import CUE_NAMES, sentence_cues
 from .dataset import DATA_DIR, Example, augment, data_files, data_hash, load_examples
 from .embedder import EMBEDDER_ID, EMBEDDING_DIM, load_embedder, set_torch_threads
@@ -126,7 +128,10 @@ class TrainingSet:
 
 
 def build_training_set(
-    written: Sequence[Example], real: Sequence[Example], embed: EmbedFn
+    written: Sequence[Example],
+    real: Sequence[Example],
+    embed: EmbedFn,
+    context: ContextFn | None = None,
 ) -> TrainingSet:
     """Embed and featurise the written rows and real passages (speaker turns kept)."""
     openings = []
@@ -134,11 +139,11 @@ def build_training_set(
         speaker, text = ex.speaker_turns()[0]
         openings.append(((speaker, (split_sentences(text) or [text])[0]),))
     return TrainingSet(
-        written=turns_features([r.speaker_turns() for r in written], embed),
+        written=turns_features([r.speaker_turns() for r in written], embed, context),
         written_targets=np.asarray([LABELS.index(r.label) for r in written], dtype=np.int64),
-        real=turns_features([r.speaker_turns() for r in real], embed),
+        real=turns_features([r.speaker_turns() for r in real], embed, context),
         real_targets=np.asarray([LABELS.index(r.label) for r in real], dtype=np.int64),
-        real_openings=turns_features(openings, embed),
+        real_openings=turns_features(openings, embed, context),
         episodes=np.asarray([r.episode for r in real]),
         real_examples=tuple(real),
     )
@@ -381,7 +386,7 @@ def train(
     reused = len(vectors)
     embed = cached_embed(load_embedder().embed, vectors)
     t0 = time.perf_counter()
-    data = build_training_set(rows, real, embed)
+    data = build_training_set(rows, real, embed, load_context_encoder().encode)
     embed_s = time.perf_counter() - t0
     logger.info("embedded in %.1f s (%d sentence vectors reused)", embed_s, reused)
     save_embedding_cache(embedding_cache, vectors)
@@ -416,7 +421,9 @@ def train(
             "none_recall_target": NONE_RECALL_TARGET,
             "none_bias": choice.none_bias,
             "augmentations": list(AUGMENTATIONS),
-            "representation": "mean of unit MiniLM sentence embeddings, re-normalised",
+            "representation": "mean of unit MiniLM sentence embeddings, re-normalised | mean "
+            "token state of Gemma 3 270M's layer 7 over the span",
+            "context_encoder": ENCODER_ID,
             "class_weighting": "balanced",
         },
         "calibration": {

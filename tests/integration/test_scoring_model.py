@@ -116,7 +116,10 @@ def test_score_episode_uses_the_classifier_it_is_given() -> None:
     committed = load_classifier()
     # Same embedder and type weights, a calibration that maps every clip near 1/(1+e^5).
     other = Classifier(
-        committed.embedder, committed.head.with_calibration(0.0, -5.0), "test-head (without x)"
+        committed.embedder,
+        committed.head.with_calibration(0.0, -5.0),
+        "test-head (without x)",
+        committed.context,
     )
     clips = score_episode(segments, classifier=other)
     baseline = score_episode(segments)
@@ -147,7 +150,7 @@ def test_rank_eval_held_out_scores_an_episode_with_a_head_that_never_saw_it(
             for t, e in zip(targets, episodes, strict=True)
         ),
     )
-    heads = rank_eval.HeldOutHeads(data, load_classifier().embedder)
+    heads = rank_eval.HeldOutHeads(data, load_classifier().embedder, load_classifier().context)
     monkeypatch.setattr(rank_eval, "load_held_out_heads", lambda *_: heads)
     rank_eval.main([str(transcript), "--held-out", "--json", "--count", "4"])
     report = json.loads(capsys.readouterr().out)

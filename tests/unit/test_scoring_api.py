@@ -22,6 +22,7 @@ from podclip.scoring import (
     select_moments,
 )
 from podclip.scoring.classifier import Classifier, load_committed_head
+from podclip.scoring.context_encoder import CONTEXT_DIM, SentenceStates
 from podclip.scoring.explain import HOOK_MAX_CHARS
 from podclip.scoring.scorer import score_with
 from podclip.scoring.types import Segment, Window, Word
@@ -75,7 +76,7 @@ def test_public_names() -> None:
     )
     assert set(MOMENT_TYPES) <= set(CATEGORY_BY_TYPE)
     assert CATEGORY_BY_TYPE["bold_prediction"] == "Bold/Contrarian"
-    assert MODEL_VERSION.startswith("minilm-l6-head-")
+    assert MODEL_VERSION.startswith("minilm-gemma7-head-")
 
 
 def test_signatures() -> None:
@@ -119,12 +120,26 @@ class HashEmbedder:
         return out
 
 
+class HashContext:
+    """Deterministic stand-in for the context encoder: one state per word, seeded by the word."""
+
+    def encode(
+        self, sentences: Sequence[str], new_document: Sequence[bool] | None = None
+    ) -> SentenceStates:
+        sums = np.zeros((len(sentences), CONTEXT_DIM), dtype=np.float32)
+        for i, s in enumerate(sentences):
+            for word in s.split():
+                sums[i] += np.random.default_rng(zlib.crc32(word.encode())).normal(size=CONTEXT_DIM)
+        counts = np.asarray([len(s.split()) for s in sentences], dtype=np.float32)
+        return SentenceStates(sums, counts)
+
+
 @pytest.fixture(scope="module")
 def fake_classifier() -> Classifier:
     head = load_committed_head()
     if head is None:
         pytest.skip("no committed weights yet (run python -m scoring.train)")
-    return Classifier(HashEmbedder(), head, MODEL_VERSION)  # type: ignore[arg-type]
+    return Classifier(HashEmbedder(), head, MODEL_VERSION, HashContext())  # type: ignore[arg-type]
 
 
 def test_scoring_path_with_stand_in_embedder(fake_classifier: Classifier) -> None:

@@ -127,3 +127,45 @@ def test_spans_cover_a_real_ad_read_in_its_context(shared_data: Path) -> None:
     assert spans[0].kind == "ad"
     assert spans[0].start <= ad_start + 5.0
     assert spans[0].end >= ad_end - 5.0
+
+
+# A guest's pitch for her course subscription (rev16-train episode 9), after the sponsor line
+# itself: the price and the offer sit two sentences apart, with no sponsor name in between.
+PITCH_TAIL = (
+    "So if you know that you're somebody that procrastinates and you're like, All right, "
+    "I only want to spend $14 on this.",
+    "I want to get my money's worth out of $14.",
+    "That means you need to hit it hard for that month that you have access to all the programs.",
+    "You need to take every program that you can, go through every course that you can, as fast "
+    "as you can, and get as much as you can out of it.",
+    "Or you can just keep paying the monthly fee and you can procrastinate and drag your feet, "
+    "whatever.",
+    "It doesn't matter to me, but-",
+)
+
+
+def _timed(lines: tuple[str, ...], start: float = 0.0) -> list[tuple[float, float, str]]:
+    out, t = [], start
+    for line in lines:
+        seconds = len(line.split()) / 2.6
+        out.append((t, t + seconds, line))
+        t += seconds + 0.3
+    return out
+
+
+def test_a_pitch_spread_over_a_few_lines_is_one_stretch() -> None:
+    for line in PITCH_TAIL:
+        assert not housekeeping_evidence(line).strong, line  # no line is enough alone
+    (span,) = housekeeping_spans(_timed(PITCH_TAIL))
+    assert span.kind == "ad"
+    pitch = _timed(PITCH_TAIL)
+    assert span.start <= pitch[2][0] and span.end >= pitch[4][1]
+
+
+def test_one_price_in_a_story_is_no_pitch() -> None:
+    story = (
+        "When I started I was making $500 a month and sleeping on a friend's couch.",
+        "I remember counting coins for the bus and wondering if I had made a huge mistake.",
+        "Two years later the company had forty people and I still took the bus.",
+    )
+    assert housekeeping_spans(_timed(story)) == []

@@ -77,7 +77,7 @@ def test_head_round_trip(tmp_path: Path) -> None:
     assert loaded.labels == head.labels
     assert loaded.content_hash() == head.content_hash()
     np.testing.assert_array_equal(loaded.predict_proba(x), head.predict_proba(x))
-    assert model_version(loaded).startswith("minilm-l6-head-")
+    assert model_version(loaded).startswith("minilm-gemma7-head-")
 
 
 def test_metrics() -> None:

