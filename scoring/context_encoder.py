@@ -36,6 +36,8 @@ LAYER = 7
 CONTEXT_DIM = 640
 MAX_TOKENS = 512
 CACHE_ENV = "PODCLIP_MODEL_CACHE"
+# A finished copy holds this file (copies are built aside, then renamed into place).
+WEIGHTS_FILE = "model.safetensors"
 
 Array = npt.NDArray[np.float32]
 
@@ -170,7 +172,7 @@ def _prepare(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with (target.parent / f"{target.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if (target / "config.json").exists():
+        if (target / WEIGHTS_FILE).exists():
             return  # another process built it while this one waited
         logger.info("preparing %s under %s (once, about a minute)", ENCODER_ID, target)
         work = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
@@ -219,7 +221,7 @@ def load_context_encoder() -> ContextEncoder:
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     target = cache_dir()
-    if not (target / "config.json").exists():
+    if not (target / WEIGHTS_FILE).exists():
         _prepare(target)
     tokenizer = AutoTokenizer.from_pretrained(target)
     model = Gemma3TextModel.from_pretrained(target, dtype=torch.float16)
