@@ -29,7 +29,14 @@ from prefect.deployments import run_deployment
 
 from podclip.deployments.warm import WarmRunner
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [
+    pytest.mark.slow,
+    # Stopping the runner can cancel one of Prefect's API polls mid-connect; anyio leaves that
+    # socket to the garbage collector, which may reach it only at this test's teardown, after
+    # the runner's own collection below. It is Prefect's socket to a server this test started.
+    pytest.mark.filterwarnings("ignore:unclosed:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 RUN_SECONDS = 180  # bound on one run's start and end; nothing is asserted about speed
 
 
