@@ -24,10 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+# Importing the embedder also keeps transformers off the Hub (HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE).
 from .embedder import embed_device
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 logger = logging.getLogger(__name__)
 
