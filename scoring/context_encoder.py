@@ -66,17 +66,20 @@ class ContextEncoder:
     ) -> SentenceStates:
         """Token-state sums per sentence; `new_document[i]` starts a fresh context at i."""
         starts = list(new_document) if new_document is not None else [False] * len(sentences)
-        ids = [self._ids(s, first=starts[i] or i == 0) for i, s in enumerate(sentences)]
+        ids = self._ids(sentences, starts)
         sums = np.zeros((len(sentences), CONTEXT_DIM), dtype=np.float32)
         counts = np.asarray([len(x) for x in ids], dtype=np.float32)
         for chunk in _chunks(ids, starts, MAX_TOKENS - 1):
             self._run(chunk, ids, sums)
         return SentenceStates(sums, counts)
 
-    def _ids(self, sentence: str, first: bool) -> list[int]:
-        text = sentence if first else " " + sentence
-        out: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        return out[: MAX_TOKENS - 1]
+    def _ids(self, sentences: Sequence[str], starts: Sequence[bool]) -> list[list[int]]:
+        """Token ids per sentence, one tokenizer call; mid-text sentences keep their space."""
+        texts = [s if starts[i] or i == 0 else " " + s for i, s in enumerate(sentences)]
+        if not texts:
+            return []
+        out: list[list[int]] = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return [x[: MAX_TOKENS - 1] for x in out]
 
     def _run(self, chunk: list[int], ids: list[list[int]], sums: Array) -> None:
         import torch
