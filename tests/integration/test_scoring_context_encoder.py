@@ -11,6 +11,7 @@ from podclip.scoring.context_encoder import (
     CACHE_ENV,
     CONTEXT_DIM,
     MAX_TOKENS,
+    TOKENIZER_FILE,
     cache_dir,
     load_context_encoder,
 )
@@ -24,8 +25,34 @@ def test_states_are_summed_per_sentence_over_its_tokens() -> None:
     assert states.sums.shape == (2, CONTEXT_DIM)
     assert states.sums.dtype == np.float32
     assert np.isfinite(states.sums).all()
-    expected = len(enc.tokenizer(" " + LINE, add_special_tokens=False)["input_ids"])
-    assert states.counts[1] == expected
+    assert states.counts[1] == len(enc.tokenizer.encode(" " + LINE))
+
+
+# Token ids of transformers' fast tokenizer read from the packaged GGUF (what the committed
+# head was trained on): words, figures, a run of two spaces, accents, quotes, CJK, an emoji,
+# blank lines and a tab.
+GEMMA_IDS = {
+    " I quit my job the day my daughter was born.": (
+        "564 23286 1041 3195 506 1719 1041 8709 691 8132 236761"
+    ),
+    "We raised $4.5 million in 2019  (at 30%).": (
+        "1882 8675 609 236812 236761 236810 3625 528 236743 236778 236771 236770 236819 "
+        "138 236769 502 236743 236800 236771 37507"
+    ),
+    " Café, naïve — “quoted” … 日本語 🎉": (
+        "62367 236764 120362 2192 999 148758 236919 7881 33375 238582 204906"
+    ),
+    "line one\n\nline two\tend": "1257 886 108 1257 1156 255968 643",
+}
+
+
+def test_the_tokenizer_gives_gemmas_token_ids() -> None:
+    """The SentencePiece model rebuilt from the GGUF splits text as Gemma's own tokenizer."""
+    enc = load_context_encoder()
+    expected = [[int(i) for i in ids.split()] for ids in GEMMA_IDS.values()]
+    assert enc.tokenizer.encode(list(GEMMA_IDS)) == expected
+    assert enc.tokenizer.bos_id() == 2
+    assert (cache_dir() / TOKENIZER_FILE).stat().st_size < 10_000_000  # not a 33 MB JSON
 
 
 def test_a_sentence_reads_what_was_said_before_it() -> None:
