@@ -76,18 +76,20 @@ def build_episode(out: Path) -> float:
 
 
 def bare_transcribe(wav: Path) -> float:
-    """Seconds for faster-whisper alone, model already loaded, same options as the pipeline."""
-    from podclip.core.settings import get_settings
-    from podclip.tasks.transcribe import _run, default_model_dir, load_model
+    """Seconds for faster-whisper alone, model already loaded, the pipeline's model and options.
 
-    opts = get_settings().transcribe
-    model = load_model(
-        str(opts.model_dir or default_model_dir()),
-        opts.compute_type,
-        opts.cpu_threads or os.cpu_count() or 2,
-    )
+    Transcript repair is the pipeline's own work on top of Whisper, so the baseline skips it.
+    """
+    from dataclasses import replace
+
+    from podclip.core.settings import get_settings
+    from podclip.tasks.transcribe import decode, transcription_options
+    from podclip.tasks.whisper_models import load_model
+
+    opts = replace(transcription_options(get_settings().transcribe, {}), repair=False)
+    model = load_model(opts.model.path, opts.device, opts.compute_type, opts.cpu_threads)
     started = time.perf_counter()
-    _run(model, str(wav), opts.beam_size, opts.batch_size, opts.vad_filter)
+    decode(model, str(wav), opts)
     return time.perf_counter() - started
 
 
@@ -149,11 +151,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="podclip-bench-"))
     os.environ["PODCLIP_DATA_ROOT"] = str(work / "data")
     sys.path.insert(0, str(REPO))
-    from podclip.core.runtime import prepare_environment
-    from podclip.core.settings import get_settings
+    from podclip.cli.common import local_settings
 
-    settings = get_settings()
-    prepare_environment(settings)
+    settings = local_settings()  # a fresh data root: its database and lake are created here
     try:
         episode = work / "episode-60min.mp3"
         audio_seconds = build_episode(episode)
