@@ -3,8 +3,10 @@
 * `reason`: what happens in this clip, from its own words: who (one speaker or several, from
   the turns), what they do (the type, with the evidence its cues found: a date, a number, a
   first-hand past, pushback), about what (the names the clip repeats) and its key line, e.g.
-  'One speaker tells a personal story from their own past ("I drove") with feeling ("cried"):
-  "I sat in my car and cried".' (no type name with a percentage, no fixed template per type).
+  'One speaker tells a personal story from their own past with feeling ("cried") about
+  Al-Anon: "I sat in my car and cried".' (no type name with a percentage, no fixed template
+  per type). Evidence is quoted only when it says something the clause does not ("I was",
+  "but you" and an imperative's opening words already in the key line are not).
 * `hook`: the clip's strongest sentence that stands alone (starts at a sentence start, ends
   at its end, at most `HOOK_MAX_CHARS` characters, not a bare short question, not opening on
   "and", "but", "that's why" ...); when no sentence qualifies, the strongest one's opening
@@ -148,9 +150,9 @@ def build_reason(
     """
     order = sorted(range(len(sentences)), key=lambda i: -strength[i])
     who = _who(sentences, speakers, moment_type)
-    action = _action(moment_type, sentences, cues, order, speakers)
-    about = _about(sentences)
     key = _key_line(sentences, order)
+    action = _action(moment_type, sentences, cues, order, speakers, key)
+    about = _about(sentences)
     p_type = float(window_probs[LABELS.index(moment_type)])
     p_none = float(window_probs[LABELS.index(NONE_LABEL)])
     lead = f"{who} {action}{f' {about}' if about else ''}"
@@ -178,7 +180,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
 EVIDENCE_CLAUSE: dict[tuple[str, str], str] = {
     ("figure", "year"): 'with a date ("{p}")',
     ("figure", "figure"): 'with a number ("{p}")',
-    ("personal_past", ""): 'from their own past ("{p}")',
+    # "I was", "I stopped": a first-person past tense says no more than the clause itself.
+    ("personal_past", ""): "from their own past",
     ("emotion", ""): 'with feeling ("{p}")',
     ("instruction", ""): 'with a concrete step ("{p}")',
     ("disagreement", ""): 'with pushback ("{p}")',
@@ -207,6 +210,7 @@ def _action(
     cues: Sequence[SentenceCues],
     order: Sequence[int],
     speakers: Sequence[str | None],
+    key: str = "",
 ) -> str:
     one, many = ACTIONS.get(moment_type, ("talks", "talk"))
     turns = sum(1 for a, b in itertools.pairwise(speakers) if a and b and a != b)
@@ -224,10 +228,44 @@ def _action(
         # One piece of evidence per phrase: "two million dollars" is not also "million dollars".
         if match is not None and not any(match.phrase.lower() in u for u in used):
             used.add(match.phrase.lower())
-            parts.append(clause.format(p=_clip(match.phrase, PHRASE_MAX_CHARS).replace('"', "'")))
+            phrase = _evidence(match, key)
+            if phrase or "{p}" not in clause:
+                parts.append(clause.format(p=_clip(phrase, PHRASE_MAX_CHARS).replace('"', "'")))
+            else:  # nothing worth quoting: the clause alone ("with a concrete step")
+                parts.append(clause.split(" (", 1)[0])
         if len(parts) >= 3:
             break
     return " ".join(parts)
+
+
+# Words that carry no evidence on their own: an evidence phrase made only of these ("but
+# you", "you want to") is not quoted.
+_PLAIN_WORDS = frozenset(
+    (
+        _WEAK_WORDS + " i you he she we they me him us them what do does did have has had "
+        "want need can could would should will make sure go get got let let's then now"
+    ).split()
+)
+
+
+def _evidence(match: CueMatch, key: str) -> str:
+    """The phrase worth quoting for a cue match, or "" when it would say nothing.
+
+    An instruction match is the opening words of an imperative line ("Break up with the"):
+    cut short, it is quoted only when it is not already in the key line and keeps two words
+    once trailing function words are off.
+    """
+    phrase = match.phrase.strip()
+    words = phrase.split()
+    if match.cue == "instruction":
+        while words and " ".join(words_of(words[-1])) in _TRAILING_WEAK | _TRAILING_FILLERS:
+            words.pop()
+        phrase = " ".join(words).rstrip(" ,;:-")
+        if len(words) < 2 or phrase.lower() in key.lower():
+            return ""
+    if all(w in _PLAIN_WORDS for w in words_of(phrase)):
+        return ""
+    return phrase
 
 
 # Which evidence clauses fit which type, most telling first.
@@ -243,9 +281,22 @@ _WANTED: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # Not after an end mark, a trailing-off ellipsis or a dash: the speaker restarts there, so the
 # capital is a sentence start ("You're not… Actually, ..."), not a name.
+_CAPITAL_WORD = rf"[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)*"  # "Al-Anon" is one word
+# A name runs over capitalised words, and over "of" / "for" / "of the" between two of them
+# ("Therapy for Black Girls", "Department of Justice").
 _PROPER = re.compile(
-    rf"(?<![.!?…\-\u2014\u2013]\s)(?<!^)\b[{UPPER}][{LOWER}]+(?:\s[{UPPER}][{LOWER}]+)*"
+    rf"(?<![.!?…\-\u2014\u2013]\s)(?<!^)(?<![-{UPPER}{LOWER}]){_CAPITAL_WORD}"
+    rf"(?:(?:\s(?:of|for|of\sthe))?\s{_CAPITAL_WORD})*"
 )
+# Capitalised adjectives of people ("Black people", "Asian women", "British TV"): a name made
+# only of these is no topic.
+_PEOPLE_ADJECTIVE_WORDS = (
+    "Black White Brown Asian Latino Latina Latinx Hispanic African American British English "
+    "European Indian Chinese Japanese Korean Mexican Jewish Muslim Christian Catholic "
+    "Native Indigenous Arab Caribbean Canadian French German Italian Spanish Irish "
+    "Scottish Russian Western Eastern Northern Southern"
+)
+_PEOPLE_ADJECTIVES = frozenset(_PEOPLE_ADJECTIVE_WORDS.split())
 # Capitalised words that open quoted speech or questions, not names.
 _NOT_TOPIC_WORDS = (
     "I I'm I've I'll I'd God Okay Yeah Yes No Oh So And But Or The A An This That These "
@@ -262,7 +313,12 @@ _NO_VOWEL = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]+")
 
 
 def _about(sentences: Sequence[str]) -> str:
-    """'about X and Y': the proper names the clip mentions most (not at a sentence start)."""
+    """'about X and Y': the proper names the clip repeats, most mentioned first.
+
+    A name counts from its second mention, or from its first when it has several words
+    ("Andrew Gillum"); a plural is its singular ("Ferraris", "Ferrari"); a name at a sentence
+    start or made only of adjectives of people ("Black", "Asian") is not counted.
+    """
     counts: dict[str, int] = {}
     # A capitalised word that the clip also says in lower case ("You", "Why") is no name.
     lower = {w for s in sentences for w in re.findall(rf"\b[{LOWER}][{LOWER}']+\b", s)}
@@ -276,9 +332,15 @@ def _about(sentences: Sequence[str]) -> str:
                 and first.lower() not in lower
                 and len(name) > 2
                 and not sound
+                and not set(name.split()) <= _PEOPLE_ADJECTIVES
             ):
                 counts[name] = counts.get(name, 0) + 1
-    names = sorted(counts, key=lambda n: (-counts[n], sentences_index(sentences, n)))[:2]
+    for name in list(counts):
+        singular = name.removesuffix("s")
+        if singular != name and singular in counts:
+            counts[singular] += counts.pop(name)
+    repeated = [n for n, k in counts.items() if k >= 2 or " " in n]
+    names = sorted(repeated, key=lambda n: (-counts[n], sentences_index(sentences, n)))[:2]
     return f"about {' and '.join(names)}" if names else ""
 
 

@@ -296,3 +296,31 @@ def test_reasons_of_real_moments_quote_their_own_clip(shared_data: Path) -> None
         assert not re.search(r"\(\d+%\)", e.reason)  # no template percentage
         reasons.add(e.reason)
     assert len(reasons) >= 100  # built from each clip, never one template per type
+
+
+def test_topics_are_names_the_clip_repeats() -> None:
+    """Real-speech shapes: hyphenated and joined names, plurals, adjectives of people."""
+    sentences = [
+        "Go to an Al-Anon meeting and take it serious.",
+        "My aunt went to Al-Anon for years, she swears by Therapy for Black Girls.",
+        "Black women and Asian women told me the same thing about Al-Anon.",
+        "I once heard Rihanna say it.",
+    ]
+    topic = run_explain(sentences, "how_to")[0].split(":")[0]
+    assert "about Al-Anon and Therapy for Black Girls" in topic, topic
+    for word in ("about Anon", "Black and", "Asian", "Rihanna"):  # cut, adjectives, one mention
+        assert word not in topic, topic
+    plural = ["I drove the Ferrari home.", "Those Ferraris are fast and the Ferrari wins."]
+    assert "about Ferrari" in run_explain(plural, "bold_prediction")[0]
+
+
+def test_evidence_is_quoted_only_when_it_says_something() -> None:
+    story = ["I stopped being able to sleep after my father died."]
+    reason = run_explain(story, "emotional_story")[0]
+    assert reason.startswith("One speaker tells a personal story from their own past"), reason
+    assert '("I stopped")' not in reason
+    # An imperative's opening words are the key line's own start: not quoted twice.
+    steps = ["Break up with the boyfriend and then just call the friend."]
+    reason = run_explain(steps, "how_to")[0]
+    assert reason.startswith("One speaker walks through how to do it with a concrete step:"), reason
+    assert '("Break up with' not in reason
