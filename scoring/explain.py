@@ -321,19 +321,10 @@ def _about(sentences: Sequence[str]) -> str:
     """
     counts: dict[str, int] = {}
     # A capitalised word that the clip also says in lower case ("You", "Why") is no name.
-    lower = {w for s in sentences for w in re.findall(rf"\b[{LOWER}][{LOWER}']+\b", s)}
+    lower = frozenset().union(*(_lower_case_words(s) for s in sentences))
     for sentence in sentences:
-        for m in _PROPER.finditer(sentence):
-            name = m.group(0)
-            first = name.split()[0]
-            sound = _NO_VOWEL.fullmatch(first) is not None
-            if (
-                first not in _NOT_TOPICS
-                and first.lower() not in lower
-                and len(name) > 2
-                and not sound
-                and not set(name.split()) <= _PEOPLE_ADJECTIVES
-            ):
+        for name in _candidate_names(sentence):
+            if name.split()[0].lower() not in lower:
                 counts[name] = counts.get(name, 0) + 1
     for name in list(counts):
         singular = name.removesuffix("s")
@@ -342,6 +333,28 @@ def _about(sentences: Sequence[str]) -> str:
     repeated = [n for n, k in counts.items() if k >= 2 or " " in n]
     names = sorted(repeated, key=lambda n: (-counts[n], sentences_index(sentences, n)))[:2]
     return f"about {' and '.join(names)}" if names else ""
+
+
+@functools.lru_cache(maxsize=65536)
+def _lower_case_words(sentence: str) -> frozenset[str]:
+    return frozenset(re.findall(rf"\b[{LOWER}][{LOWER}']+\b", sentence))
+
+
+@functools.lru_cache(maxsize=65536)
+def _candidate_names(sentence: str) -> tuple[str, ...]:
+    """The capitalised runs of a sentence that may be names, in order, repeats kept."""
+    names = []
+    for m in _PROPER.finditer(sentence):
+        name = m.group(0)
+        first = name.split()[0]
+        if (
+            first not in _NOT_TOPICS
+            and len(name) > 2
+            and _NO_VOWEL.fullmatch(first) is None  # a sound, not a name
+            and not set(name.split()) <= _PEOPLE_ADJECTIVES
+        ):
+            names.append(name)
+    return tuple(names)
 
 
 def sentences_index(sentences: Sequence[str], name: str) -> int:
@@ -416,6 +429,7 @@ def _ends_well(text: str) -> bool:
     return bool(last) and last[-1] not in _TRAILING_WEAK | _TRAILING_FILLERS
 
 
+@functools.lru_cache(maxsize=65536)
 def hook_candidate(sentence: str, cased: bool | None = None) -> str | None:
     """The sentence as a hook when it stands alone and fits, else None.
 
@@ -461,25 +475,39 @@ def restart_pieces(sentence: str) -> list[str]:
     """The sentence split where the speaker broke off and began again: a trailing-off mark
     ("…", "...", a dash) before a capital ("I just don't… The plight of ..."). Each piece is
     verbatim; a sentence without a restart is its own only piece."""
+    return list(_restart_pieces(sentence))
+
+
+@functools.lru_cache(maxsize=65536)
+def _restart_pieces(sentence: str) -> tuple[str, ...]:
     pieces = [p.strip() for p in _RESTART.split(sentence)]
-    return [p for p in pieces if p] or [sentence]
+    return tuple(p for p in pieces if p) or (sentence,)
 
 
 def _pieces(sentences: Sequence[str], order: Iterable[int]) -> list[str]:
     """The restart pieces of the sentences, in ``order`` (indices into ``sentences``)."""
-    return [piece for i in order for piece in restart_pieces(sentences[i])]
+    return [piece for i in order for piece in _restart_pieces(sentences[i])]
 
 
 def _openers(lines: Sequence[str], cased: bool) -> Iterator[str]:
     """The lines, fillers off, that start a sentence and have enough words: those the speaker
     finished first, then those that trail off, each group in the given order."""
+    found = [opener for opener in (_as_opener(line, cased) for line in lines) if opener]
     for finished in (True, False):
-        for line in lines:
-            bare = _strip_leading_fillers(line)
-            if trails_off(bare) == finished:
-                continue
-            if len(words_of(bare)) >= MIN_HOOK_WORDS and stands_alone(line, bare, cased):
+        for bare, trailing in found:
+            if trailing != finished:
                 yield bare
+
+
+# A sentence sits in a few dozen overlapping windows: its own checks are made once.
+@functools.lru_cache(maxsize=65536)
+def _as_opener(line: str, cased: bool) -> tuple[str, bool] | None:
+    """(the line without leading fillers, whether it trails off) when it opens a sentence
+    with enough words, else None."""
+    bare = _strip_leading_fillers(line)
+    if len(words_of(bare)) >= MIN_HOOK_WORDS and stands_alone(line, bare, cased):
+        return bare, trails_off(bare)
+    return None
 
 
 def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
