@@ -9,7 +9,8 @@ and `predictions` (the model's label for each input line, in order).
 `--real` validates on the real passages leave-one-episode-out, exactly as training does (the
 heads are refitted per held-out episode; the `none` bias and the calibration are chosen inside
 the training folds). Its JSON adds `none_recall`, `ece` (expected calibration error of the
-0-100 score against "labelled a moment") and `reliability` (the table behind it); its
+0-100 score against "labelled a moment"), `reliability` (the table behind it) and `features`
+(the width of the validated features and the context encoder they include); its
 `baselines` add `written_only_head`, the recipe of the model before real data (MiniLM + a
 head trained on the written texts alone), next to the keyword rules and zero-shot prototypes.
 Where `data/second/` holds a second labelling (`scoring.agreement`), `labellers` scores the
@@ -29,11 +30,13 @@ from .agreement import SECOND_SUBDIR, agreement, load_label_sets, model_against_
 from .baselines import keyword_label, prototype_texts, zero_shot_labels
 from .classifier import (
     MODEL_VERSION,
+    Classifier,
     get_classifier,
     labels_of,
     read_sidecar,
     text_features,
 )
+from .context_encoder import ENCODER_ID
 from .dataset import DATA_DIR, Example, data_files, load_examples, read_jsonl
 from .embedder import EMBEDDING_DIM
 from .labels import LABELS, NONE_LABEL
@@ -67,22 +70,36 @@ def run_evaluation(examples: Sequence[Example], threads: int | None = None) -> d
 
 
 def run_real_evaluation(
-    data_dir: Path = DATA_DIR, shared_dir: Path | None = None, threads: int | None = None
+    data_dir: Path = DATA_DIR,
+    shared_dir: Path | None = None,
+    threads: int | None = None,
+    classifier: Classifier | None = None,
 ) -> dict[str, Any]:
-    """Leave-one-episode-out on the real passages: the model, two baselines, today's recipe."""
+    """Leave-one-episode-out on the real passages: the model, two baselines, today's recipe.
+
+    The model's recipe is the committed head's (or `classifier`'s): its features, with the
+    context block when the head reads one.
+    """
     import numpy as np
 
     from . import train as training
 
     _, rows, _, real = training.load_training_data(data_dir, shared_dir, training.SEED)
-    classifier = get_classifier(threads)
+    classifier = classifier or get_classifier(threads)
     embed = training.cached_embed(classifier.embed)
-    data = training.build_training_set(rows, real, embed)
+    data = training.build_training_set(rows, real, embed, classifier.encode_context)
+    width = int(classifier.head.mean.shape[0])
+    if data.real.shape[1] != width:
+        raise RuntimeError(
+            f"validation features are {data.real.shape[1]} wide, the head reads {width}"
+        )
     result, _ = training.validate(data)
     gold = data.gold
+    # The written-only baseline is the recipe from before real data: MiniLM and cues only.
+    plain = training.build_training_set(rows, real, embed) if classifier.encode_context else data
     written_only = training.argmax_labels(
         training.predict_proba(
-            training.fit_on(data, np.zeros(len(real), dtype=np.bool_)), data.real
+            training.fit_on(plain, np.zeros(len(real), dtype=np.bool_)), plain.real
         )
     )
     prototypes = classifier.embed(prototype_texts())
@@ -100,9 +117,13 @@ def run_real_evaluation(
             "none_recall": round(report.per_class[NONE_LABEL].recall, 4),
         }
     out = {
-        "model_version": MODEL_VERSION,
+        "model_version": classifier.version,
         "validation": "leave-one-episode-out over the real episodes",
         "episodes": sorted(set(data.episodes.tolist()), key=lambda e: (len(e), e)),
+        "features": {
+            "width": width,
+            "context_encoder": ENCODER_ID if classifier.encode_context else None,
+        },
         **result,
         "baselines": baselines,
     }

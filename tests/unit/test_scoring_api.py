@@ -5,10 +5,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
-import zlib
-from collections.abc import Sequence
 
-import numpy as np
 import pytest
 
 import podclip.scoring as scoring
@@ -22,10 +19,10 @@ from podclip.scoring import (
     select_moments,
 )
 from podclip.scoring.classifier import Classifier, load_committed_head
-from podclip.scoring.context_encoder import CONTEXT_DIM, SentenceStates
 from podclip.scoring.explain import HOOK_MAX_CHARS
 from podclip.scoring.scorer import score_with
 from podclip.scoring.types import Segment, Window, Word
+from tests.support.scoring_doubles import HashContext, HashEmbedder
 
 LINES = (
     "Here is the rule I wish I had learned at twenty.",
@@ -107,31 +104,6 @@ def test_import_is_light_and_self_contained() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
-
-
-class HashEmbedder:
-    """Deterministic stand-in for MiniLM: a unit vector seeded by the text."""
-
-    def embed(self, sentences: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(sentences), 384), dtype=np.float32)
-        for i, s in enumerate(sentences):
-            v = np.random.default_rng(zlib.crc32(s.encode())).normal(size=384)
-            out[i] = v / np.linalg.norm(v)
-        return out
-
-
-class HashContext:
-    """Deterministic stand-in for the context encoder: one state per word, seeded by the word."""
-
-    def encode(
-        self, sentences: Sequence[str], new_document: Sequence[bool] | None = None
-    ) -> SentenceStates:
-        sums = np.zeros((len(sentences), CONTEXT_DIM), dtype=np.float32)
-        for i, s in enumerate(sentences):
-            for word in s.split():
-                sums[i] += np.random.default_rng(zlib.crc32(word.encode())).normal(size=CONTEXT_DIM)
-        counts = np.asarray([len(s.split()) for s in sentences], dtype=np.float32)
-        return SentenceStates(sums, counts)
 
 
 @pytest.fixture(scope="module")
