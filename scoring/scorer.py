@@ -30,7 +30,7 @@ from .shareability import (
     raw_score,
     self_containedness_rows,
 )
-from .text import ends_question, opener_penalty
+from .text import encodable, ends_question, opener_penalty
 from .types import ScoredMoment, Segment, Window
 from .windows import build_sentences, build_windows
 
@@ -102,6 +102,8 @@ def score_with(
 ) -> list[ScoredMoment]:
     """`score_windows` with an explicit classifier (tests and benchmarks pass their own)."""
     rows = _collect_rows(windows)
+    # Windows from `build_windows` are clean already; hand-made ones may not be.
+    rows = _Rows([encodable(t) for t in rows.texts], rows.speakers, rows.spans)
     cue_cache = {t: sentence_cues(t) for t in dict.fromkeys(rows.texts)}
     cues = [cue_cache[t] for t in rows.texts]
     encode_context = classifier.encode_context

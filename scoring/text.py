@@ -20,6 +20,15 @@ _WORD_RE = re.compile("[^\\W_]+(?:['\u2019][^\\W\\d_]+)*")
 UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x530)) if c.isupper())
 LOWER = "a-z" + "".join(c for c in map(chr, range(0xC0, 0x530)) if c.islower())
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """The text with any lone surrogate (what a JSON "\\ud800" escape decodes to) replaced by
+    U+FFFD: UTF-8 cannot encode one, and both tokenizers reject the whole batch over it."""
+    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
+
+
 # How much an opening word or phrase leans on what came before it (0-1). Multi-word entries
 # are matched as prefixes of the lower-cased sentence; the longest match wins.
 DEPENDENT_OPENERS: dict[str, float] = {

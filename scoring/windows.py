@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .options import ScoringOptions, length_bounds
-from .text import ends_sentence, is_filler_sentence, opener_penalty
+from .text import encodable, ends_sentence, is_filler_sentence, opener_penalty
 from .types import Segment, Window, Word
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,12 @@ class Sentence:
 def segment_words(segment: Segment) -> tuple[Word, ...]:
     """The segment's words, or evenly timed stand-ins when it came without word timestamps."""
     if segment.words:
-        return tuple(w for w in segment.words if w.text.strip())
-    tokens = segment.text.split()
+        return tuple(
+            w if w.text.isascii() else replace(w, text=encodable(w.text))
+            for w in segment.words
+            if w.text.strip()
+        )
+    tokens = encodable(segment.text).split()
     if not tokens:
         return ()
     step = max(segment.end - segment.start, 0.0) / len(tokens)

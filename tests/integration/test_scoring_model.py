@@ -226,3 +226,25 @@ def test_real_passages_resolve_from_the_shared_transcripts() -> None:
         assert "[speaker" not in example.text
         assert example.text == " ".join(text for _, text in example.turns)
     assert any(len({s for s, _ in e.turns}) > 1 for e in examples)
+
+
+def test_a_lone_surrogate_in_the_transcript_is_scored_not_fatal() -> None:
+    """JSON's "\\ud800" escape decodes to a lone surrogate, which both tokenizers reject."""
+    broken = "We raised the money in a \ud800 strange year, and it changed everything."
+    segments = [
+        Segment(
+            i * 10.0,
+            i * 10.0 + 9.5,
+            broken if i == 3 else f"Point {i} is that we kept going.",
+            (),
+            "A",
+        )
+        for i in range(12)
+    ]
+    clips = score_episode(segments)
+    assert clips
+    text = " ".join(c.text for c in clips)
+    assert "\ud800" not in text
+    assert all(c.text.encode("utf-8") for c in clips)
+    hand_made = score_windows([window(0.0, (broken,), 20.0)])
+    assert hand_made[0].reason.encode("utf-8")

@@ -22,8 +22,9 @@ from podclip.scoring.cues import sentence_cues
 from podclip.scoring.explain import explain, make_hook
 from podclip.scoring.labels import LABELS
 from podclip.scoring.shownotes import ShowNotesOptions, build_show_notes_markdown
-from podclip.scoring.text import words_of
+from podclip.scoring.text import encodable, words_of
 from podclip.scoring.types import ScoredMoment, Segment, Word
+from podclip.scoring.windows import build_sentences
 from podclip.tasks.captions import ClipOverlay, build_ass
 from tests.support.text_doubles import bag_embed, timed_segments
 
@@ -164,3 +165,15 @@ def test_caption_script_carries_the_letters() -> None:
     # The headline is wrapped into rows (\\N) at spaces: every word is there as written.
     for word in ["Привет,", "как", "дела", "—", "Καλημέρα", "κόσμε"]:
         assert word in script, word
+
+
+def test_lone_surrogates_become_replacement_characters() -> None:
+    assert encodable("plain ascii") == "plain ascii"
+    assert encodable("déjà vu") == "déjà vu"
+    assert encodable("a\ud800b\udfff") == "a\ufffdb\ufffd"
+    words = (Word(0.0, 0.5, "broken\ud83d", 0.7), Word(0.5, 1.0, "word."))
+    sentence = build_sentences([Segment(0.0, 1.0, "broken\ud83d word.", words)])[0]
+    assert sentence.text == "broken\ufffd word."
+    assert sentence.words[0].probability == 0.7
+    untimed = build_sentences([Segment(0.0, 1.0, "no \udc80 times.")])[0]
+    assert untimed.text.encode("utf-8") == "no \ufffd times.".encode()
