@@ -37,6 +37,7 @@ from .windows import build_sentences, build_windows
 logger = logging.getLogger(__name__)
 
 _NONE = LABELS.index(NONE_LABEL)
+WINDOW_BLOCK = 4096  # windows whose features are built and classified at once
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def score_with(
     classifier: Classifier, windows: Sequence[Window], options: ScoringOptions
 ) -> list[ScoredMoment]:
     """`score_windows` with an explicit classifier (tests and benchmarks pass their own)."""
+    if not windows:
+        return []
     rows = _collect_rows(windows)
     # Windows from `build_windows` are clean already; hand-made ones may not be.
     rows = _Rows([encodable(t) for t in rows.texts], rows.speakers, rows.spans)
@@ -115,7 +118,14 @@ def score_with(
     )
     table = make_table(embed_unique(rows.texts, classifier.embed), cues, rows.speakers, states)
 
-    probs = classifier.proba(span_features(table, rows.spans))
+    # In blocks of windows: a long episode's feature matrix (48k windows x 1,038 in float64
+    # while it is built) would otherwise hold over a gigabyte at once.
+    probs = np.vstack(
+        [
+            classifier.proba(span_features(table, rows.spans[i : i + WINDOW_BLOCK]))
+            for i in range(0, len(rows.spans), WINDOW_BLOCK)
+        ]
+    )
     sentence_probs = classifier.proba(
         span_features(table, [(i, i + 1) for i in range(len(rows.texts))])
     )

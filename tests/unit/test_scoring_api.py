@@ -16,6 +16,7 @@ from podclip.scoring import (
     ScoringOptions,
     build_windows,
     score_episode,
+    scorer,
     select_moments,
 )
 from podclip.scoring.classifier import Classifier, load_committed_head
@@ -131,6 +132,18 @@ def test_scoring_path_with_stand_in_embedder(fake_classifier: Classifier) -> Non
         assert m.model_version == MODEL_VERSION
     picked = select_moments(scored)
     assert len(picked) == ScoringOptions().clip_count
+
+
+def test_windows_are_classified_in_blocks_with_the_same_result(
+    fake_classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long episode's windows go through the head in blocks; the blocks change nothing."""
+    windows = build_windows(make_segments(600))
+    whole = score_with(fake_classifier, windows, ScoringOptions())
+    monkeypatch.setattr(scorer, "WINDOW_BLOCK", 7)
+    assert len(windows) > 3 * scorer.WINDOW_BLOCK
+    assert score_with(fake_classifier, windows, ScoringOptions()) == whole
+    assert score_with(fake_classifier, [], ScoringOptions()) == []
 
 
 def test_hand_made_windows_score(fake_classifier: Classifier) -> None:
