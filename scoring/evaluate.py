@@ -96,7 +96,9 @@ def run_real_evaluation(
     result, _ = training.validate(data)
     gold = data.gold
     # The written-only baseline is the recipe from before real data: MiniLM and cues only.
-    plain = training.build_training_set(rows, real, embed) if classifier.encode_context else data
+    plain = (
+        training.build_training_set(rows, real, embed, None) if classifier.encode_context else data
+    )
     written_only = training.argmax_labels(
         training.predict_proba(
             training.fit_on(plain, np.zeros(len(real), dtype=np.bool_)), plain.real

@@ -210,7 +210,7 @@ def _action(
     cues: Sequence[SentenceCues],
     order: Sequence[int],
     speakers: Sequence[str | None],
-    key: str = "",
+    key: str,
 ) -> str:
     one, many = ACTIONS.get(moment_type, ("talks", "talk"))
     turns = sum(1 for a, b in itertools.pairwise(speakers) if a and b and a != b)
@@ -335,9 +335,12 @@ def _about(sentences: Sequence[str]) -> str:
     return f"about {' and '.join(names)}" if names else ""
 
 
+_LOWER_CASE_WORD = re.compile(rf"\b[{LOWER}][{LOWER}']+\b")
+
+
 @functools.lru_cache(maxsize=65536)
 def _lower_case_words(sentence: str) -> frozenset[str]:
-    return frozenset(re.findall(rf"\b[{LOWER}][{LOWER}']+\b", sentence))
+    return frozenset(_LOWER_CASE_WORD.findall(sentence))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -471,22 +474,18 @@ def stands_alone(sentence: str, line: str, cased: bool | None = None) -> bool:
     return opener_penalty(line) <= MAX_HOOK_OPENER_PENALTY and not is_filler_sentence(line)
 
 
-def restart_pieces(sentence: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def restart_pieces(sentence: str) -> tuple[str, ...]:
     """The sentence split where the speaker broke off and began again: a trailing-off mark
     ("…", "...", a dash) before a capital ("I just don't… The plight of ..."). Each piece is
     verbatim; a sentence without a restart is its own only piece."""
-    return list(_restart_pieces(sentence))
-
-
-@functools.lru_cache(maxsize=65536)
-def _restart_pieces(sentence: str) -> tuple[str, ...]:
     pieces = [p.strip() for p in _RESTART.split(sentence)]
     return tuple(p for p in pieces if p) or (sentence,)
 
 
 def _pieces(sentences: Sequence[str], order: Iterable[int]) -> list[str]:
     """The restart pieces of the sentences, in ``order`` (indices into ``sentences``)."""
-    return [piece for i in order for piece in _restart_pieces(sentences[i])]
+    return [piece for i in order for piece in restart_pieces(sentences[i])]
 
 
 def _openers(lines: Sequence[str], cased: bool) -> Iterator[str]:

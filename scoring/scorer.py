@@ -59,7 +59,8 @@ def _collect_rows(windows: Sequence[Window]) -> _Rows:
             timed.update(zip(keys_w, speakers_w, strict=True))
     keys = sorted(timed)
     row_of = {key: i for i, key in enumerate(keys)}
-    texts = [text for _, text in keys]
+    # Windows from `build_windows` are clean already; hand-made ones may not be.
+    texts = [encodable(text) for _, text in keys]
     speakers = [timed[key] for key in keys]
     spans: list[tuple[int, int]] = []
     for w in windows:
@@ -75,7 +76,7 @@ def _collect_rows(windows: Sequence[Window]) -> _Rows:
         # Hand-made or unordered window: give it rows of its own (embeddings still shared).
         first = len(texts)
         sentences = w.sentences or (w.text,)
-        texts.extend(sentences)
+        texts.extend(encodable(s) for s in sentences)
         speakers.extend(_speaker(w, i) for i in range(len(sentences)))
         spans.append((first, len(texts)))
     return _Rows(texts, speakers, spans)
@@ -105,8 +106,6 @@ def score_with(
     if not windows:
         return []
     rows = _collect_rows(windows)
-    # Windows from `build_windows` are clean already; hand-made ones may not be.
-    rows = _Rows([encodable(t) for t in rows.texts], rows.speakers, rows.spans)
     cue_cache = {t: sentence_cues(t) for t in dict.fromkeys(rows.texts)}
     cues = [cue_cache[t] for t in rows.texts]
     encode_context = classifier.encode_context

@@ -131,9 +131,13 @@ def build_training_set(
     written: Sequence[Example],
     real: Sequence[Example],
     embed: EmbedFn,
-    context: ContextFn | None = None,
+    context: ContextFn | None,
 ) -> TrainingSet:
-    """Embed and featurise the written rows and real passages (speaker turns kept)."""
+    """Embed and featurise the written rows and real passages (speaker turns kept).
+
+    `context` is part of the recipe (the head's width depends on it), so every caller names it:
+    None only for a head that reads no context block.
+    """
     openings = []
     for ex in real:
         speaker, text = ex.speaker_turns()[0]
