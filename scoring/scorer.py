@@ -25,8 +25,10 @@ from .options import ScoringOptions, length_bounds
 from .select import select_moments
 from .shareability import (
     calibrate,
+    centred_mean,
     hook_strength,
     length_fit,
+    moment_logit,
     raw_score,
     self_containedness_rows,
 )
@@ -140,15 +142,17 @@ def score_with(
     penalty = np.asarray([opener_penalty(t) for t in rows.texts])
     question = np.asarray([ends_question(t) for t in rows.texts], dtype=np.float64)
 
-    starts = np.asarray([a for a, _ in rows.spans])
-    lasts = np.asarray([b - 1 for _, b in rows.spans])
-    durations = np.asarray([w.duration for w in windows], dtype=np.float64)
-    episode_s = max(w.end for w in windows) - min(w.start for w in windows)
+    first_rows = np.asarray([a for a, _ in rows.spans])
+    last_rows = np.asarray([b - 1 for _, b in rows.spans])
+    starts_s = np.asarray([w.start for w in windows], dtype=np.float64)
+    ends_s = np.asarray([w.end for w in windows], dtype=np.float64)
+    durations = ends_s - starts_s
+    episode_s = float(ends_s.max() - starts_s.min())
     bounds = length_bounds(options, episode_s)
-    self_contained = self_containedness_rows(penalty[starts], question[lasts])
+    self_contained = self_containedness_rows(penalty[first_rows], question[last_rows])
     raw = raw_score(
-        probs[:, _NONE],
-        hooks[starts],
+        centred_mean(moment_logit(probs[:, _NONE]), starts_s, ends_s),
+        hooks[first_rows],
         self_contained,
         length_fit(durations, bounds),
         window_housekeeping(rows.texts, rows.spans),

@@ -44,7 +44,13 @@ from .features import Array
 from .head import FitSettings, Head, fit_head, save_head
 from .labels import LABELS, NONE_LABEL
 from .metrics import Report, evaluate_predictions, fit_platt, reliability
-from .shareability import calibrate, hook_strength, raw_score, self_containedness
+from .shareability import (
+    calibrate,
+    hook_strength,
+    moment_logit,
+    raw_score,
+    self_containedness,
+)
 from .text import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -209,7 +215,7 @@ def passage_raw_scores(
         sentences = split_sentences(ex.text) or [ex.text]
         hooks.append(hook_strength(sentences[0], sentence_cues(sentences[0]), float(p_open)))
         contained.append(self_containedness(sentences[0], sentences[-1]))
-    return raw_score(probs[:, _NONE], hooks, contained, np.ones(len(examples)))
+    return raw_score(moment_logit(probs[:, _NONE]), hooks, contained, np.ones(len(examples)))
 
 
 @dataclass(frozen=True)

@@ -154,3 +154,27 @@ def test_hand_made_windows_score(fake_classifier: Classifier) -> None:
     ]
     scored = score_with(fake_classifier, windows, ScoringOptions())
     assert [m.text for m in scored] == [w.text for w in windows]
+
+
+def test_cuts_of_one_stretch_share_their_moment_evidence(fake_classifier: Classifier) -> None:
+    """A window's score moves towards the windows centred near it, and only those."""
+    lines = ("Start today.", "Write it down.")
+    other = ("Thanks for having me.", "Can you hear me okay?")
+    alone = Window(500.0, 530.0, lines)  # the same text, with no window near it
+    opts = ScoringOptions()
+    base = score_with(fake_classifier, [Window(0.0, 30.0, lines), alone], opts)
+    assert base[0].shareability_score == base[1].shareability_score
+    near = Window(3.0, 33.0, other)  # centre 3 s away: the same stretch, cut differently
+    far = Window(100.0, 130.0, other)
+    with_near = score_with(fake_classifier, [Window(0.0, 30.0, lines), alone, near], opts)
+    with_far = score_with(fake_classifier, [Window(0.0, 30.0, lines), alone, far], opts)
+    assert with_far[0].shareability_score == with_far[1].shareability_score
+    # Its own type and probabilities stay its own.
+    assert with_near[0].type_probabilities == with_near[1].type_probabilities
+    own_none = with_near[0].type_probabilities["none"]
+    near_none = with_near[2].type_probabilities["none"]
+    assert near_none != own_none
+    # A neighbour that reads more like a moment lifts it; one that reads less so lowers it.
+    moved = with_near[0].shareability_score - with_near[1].shareability_score
+    assert moved != 0.0
+    assert (moved > 0) == (near_none < own_none)

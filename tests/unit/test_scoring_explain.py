@@ -165,11 +165,11 @@ def test_hook_strength_prefers_lines_that_grab() -> None:
 
 
 def test_raw_score_orders_components() -> None:
-    base = raw_score([0.1], [0.8], [1.0], [1.0])[0]
-    assert raw_score([0.5], [0.8], [1.0], [1.0])[0] < base
-    assert raw_score([0.1], [0.2], [1.0], [1.0])[0] < base
-    assert raw_score([0.1], [0.8], [0.0], [1.0])[0] < base
-    assert raw_score([0.1], [0.8], [1.0], [0.3])[0] < base
+    base = raw_score([2.2], [0.8], [1.0], [1.0])[0]
+    assert raw_score([0.0], [0.8], [1.0], [1.0])[0] < base
+    assert raw_score([2.2], [0.2], [1.0], [1.0])[0] < base
+    assert raw_score([2.2], [0.8], [0.0], [1.0])[0] < base
+    assert raw_score([2.2], [0.8], [1.0], [0.3])[0] < base
 
 
 def test_calibration_is_fixed_and_monotonic() -> None:
