@@ -44,7 +44,24 @@ _RESTART = re.compile(rf"(?:(?<=\u2026)|(?<=\.\.\.)|(?<=[-\u2013\u2014]))\s+(?=[
 
 _LEADING_FILLERS = FILLER_WORDS | {"so", "and", "but", "look", "listen", "anyway", "oh"}
 _TWO_WORD_FILLERS = frozenset({"you know", "i mean", "kind of", "sort of", "or something"})
+# Openers that are fillers only as a tag with a comma ("Look, ..."), not in "Right now" or
+# "Look at this".
+_LEADING_WORDS = frozenset({"right", "look", "listen"})
+# After these, a two-word filler is the sentence's own words ("You know what?", "I mean it").
+_FILLER_OBJECTS = frozenset(
+    {"what", "who", "how", "why", "where", "when", "which", "whether", "if", "it", "that"}
+)
 _TRAILING_FILLERS = FILLER_WORDS | {"so", "and", "but", "or", "basically", "actually"}
+# Fillers that are also words: off a whole sentence's end only as a tag after a comma
+# ("..., right?") or after another filler, never where they finish it ("Is that right?",
+# "I think so", "we did it well").
+_WORD_FILLERS = frozenset({"right", "well", "okay", "ok", "so", "yeah", "yep"})
+# Words after which a final "like" finishes the sentence ("it sounds like") rather than
+# trailing off ("and scout like"), as it does in any "what ... like" sentence.
+_LIKE_VERBS = frozenset(
+    {"sound", "sounds", "sounded", "look", "looks", "looked", "feel", "feels", "felt"}
+    | {"seem", "seems", "seemed", "smell", "smells", "smelled", "taste", "tastes", "tasted"}
+)
 _LONE_I = re.compile(r"\bi\b(?=$|[\s'\u2019,.?!])")
 # Function words a headline must not end on once it has been cut short.
 _WEAK_WORDS = (
@@ -406,9 +423,20 @@ def _strip_leading_fillers(line: str) -> str:
     tokens = line.split()
     while tokens:
         first = words_of(tokens[0])
-        if not first or (len(first) == 1 and first[0] in _LEADING_FILLERS):
+        if not first or (
+            len(first) == 1
+            and first[0] in _LEADING_FILLERS
+            and (first[0] not in _LEADING_WORDS or tokens[0].endswith(","))
+        ):
             tokens.pop(0)
-        elif len(tokens) > 1 and " ".join(words_of(" ".join(tokens[:2]))) in _TWO_WORD_FILLERS:
+        elif (
+            len(tokens) > 1
+            and " ".join(words_of(" ".join(tokens[:2]))) in _TWO_WORD_FILLERS
+            and (
+                tokens[1].endswith(",")
+                or " ".join(words_of(" ".join(tokens[2:3]))) not in _FILLER_OBJECTS
+            )
+        ):
             tokens = tokens[2:]
         else:
             break
@@ -529,6 +557,18 @@ def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
     return make_hook(lines[0]) if lines else ""
 
 
+def _trails_off(words: Sequence[str]) -> bool:
+    """Whether a sentence's last word (of `words`, as transcribed) is a filler there."""
+    last, before = " ".join(words_of(words[-1])), words[-2]
+    previous = " ".join(words_of(before))
+    if last == "like":
+        # "it sounds like", "what is it like"; but "the kids are like" trails off.
+        return previous not in _LIKE_VERBS and "what" not in words_of(" ".join(words[:-1]))
+    if last in _WORD_FILLERS:
+        return before.endswith((",", *_TRAILING_OFF)) or previous in _TRAILING_FILLERS
+    return True
+
+
 def _finish(line: str) -> str:
     """Capitalised, a lone "i" made "I", ending on its own sentence mark."""
     text = _LONE_I.sub("I", line.strip())
@@ -555,7 +595,9 @@ def make_hook(line: str) -> str:
         last_two = " ".join(words_of(" ".join(words[-2:])))
         if last_two in _TWO_WORD_FILLERS:
             words = words[:-2]
-        elif last in weak or not last:
+        elif not last or (last in weak and (cut or _trails_off(words))):
+            if words[-2].endswith((",", *_TRAILING_OFF)):
+                end_mark = ""  # "..., right?" asks nothing once the tag is off
             words.pop()
         else:
             break

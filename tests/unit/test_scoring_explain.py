@@ -140,6 +140,34 @@ def test_hook_keeps_question_mark_and_drops_fillers() -> None:
     assert make_hook("I think that's the whole game, you know.") == "I think that's the whole game."
 
 
+@pytest.mark.parametrize(
+    ("line", "hook"),
+    [
+        # A filler that finishes the sentence is the sentence's own word.
+        ("Is that right?", "Is that right?"),
+        ("I think so.", "I think so."),
+        ("We did it well.", "We did it well."),
+        ("That's what it sounds like.", "That's what it sounds like."),
+        ("What is it like?", "What is it like?"),
+        ("You know what I'm saying?", "You know what I'm saying?"),
+        ("I mean it.", "I mean it."),
+        ("Right now we are broke.", "Right now we are broke."),
+        ("Look at this car.", "Look at this car."),
+        # As a tag, or trailing off, it goes; a tag question asks nothing once it is off.
+        ("We should go to the lake, right?", "We should go to the lake."),
+        ("Go out before 12 and scout like.", "Go out before 12 and scout."),
+        ("Now you want to\u2026 Okay.", "Now you want to."),
+        ("I was done and so.", "I was done."),
+        ("You know we have rules.", "We have rules."),
+        ("I mean, we won.", "We won."),
+        ("Look, nobody cares.", "Nobody cares."),
+        ("Right, so we left.", "We left."),
+    ],
+)
+def test_hook_tells_a_filler_from_a_word(line: str, hook: str) -> None:
+    assert make_hook(line) == hook
+
+
 def test_length_fit() -> None:
     bounds = LengthBounds(15.0, 90.0, 25.0, 60.0)
     fit = length_fit([15.0, 20.0, 25.0, 40.0, 60.0, 75.0, 90.0], bounds)
