@@ -234,6 +234,7 @@ def _action(
     several = len({s for s in speakers if s}) >= 2 and turns >= 1
     verb = many if several and _who(sentences, speakers, moment_type) != "One speaker" else one
     parts = [verb]
+    evidence: list[str] = []
     used: set[str] = set()
     if moment_type == "host_guest_debate" and turns:
         times = _NUMBER_WORDS.get(turns, f"{turns} times")
@@ -247,12 +248,23 @@ def _action(
             used.add(match.phrase.lower())
             phrase = _evidence(match, key)
             if phrase or "{p}" not in clause:
-                parts.append(clause.format(p=_clip(phrase, PHRASE_MAX_CHARS).replace('"', "'")))
+                evidence.append(clause.format(p=_clip(phrase, PHRASE_MAX_CHARS).replace('"', "'")))
             else:  # nothing worth quoting: the clause alone ("with a concrete step")
-                parts.append(clause.split(" (", 1)[0])
-        if len(parts) >= 3:
+                evidence.append(clause.split(" (", 1)[0])
+        if len(parts) + len(evidence) >= 3:
             break
-    return " ".join(parts)
+    return " ".join([*parts, *_joined(evidence)])
+
+
+def _joined(clauses: Sequence[str]) -> list[str]:
+    """Two evidence clauses read as one: 'with a number ("12") and a concrete step', or
+    'from their own past, with feeling ("crying")'."""
+    if len(clauses) < 2:
+        return list(clauses)
+    first, second = clauses[0], clauses[1]
+    if first.startswith("with ") and second.startswith("with "):
+        return [f"{first} and {second.removeprefix('with ')}", *clauses[2:]]
+    return [f"{first}, {second}", *clauses[2:]]
 
 
 # Words that carry no evidence on their own: an evidence phrase made only of these ("but

@@ -168,6 +168,22 @@ def test_hook_tells_a_filler_from_a_word(line: str, hook: str) -> None:
     assert make_hook(line) == hook
 
 
+def test_two_pieces_of_evidence_read_as_one_clause() -> None:
+    steps = [
+        "Put on your best jacket and go out before 12 to scout the room.",
+        "Then write down three names you want to meet.",
+    ]
+    reason, _, _ = run_explain(steps, "how_to")
+    assert reason.startswith(
+        'One speaker walks through how to do it with a number ("12") and a concrete step:'
+    ), reason
+    story = ["I was crying every night that winter.", "My mom found me on the kitchen floor."]
+    reason, _, _ = run_explain(story, "emotional_story")
+    assert reason.startswith(
+        'One speaker tells a personal story from their own past, with feeling ("crying"):'
+    ), reason
+
+
 def test_length_fit() -> None:
     bounds = LengthBounds(15.0, 90.0, 25.0, 60.0)
     fit = length_fit([15.0, 20.0, 25.0, 40.0, 60.0, 75.0, 90.0], bounds)
