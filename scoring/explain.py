@@ -176,7 +176,8 @@ def build_reason(
     if p_none > p_type:
         # Mostly not a moment (kept to fill the clip count): say so plainly.
         lead = f"{who} talk{'s' if who.startswith('One') else ''}{f' {about}' if about else ''}"
-        lead += f", leaning {DISPLAY_NAME[moment_type].lower()}"
+        name = DISPLAY_NAME[moment_type].lower()
+        lead += f", leaning towards {'an' if name[0] in 'aeiou' else 'a'} {name}"
     if not key:
         return f"{lead}."
     return f'{lead}: "{key if key.endswith("...") else key.rstrip(".")}".'

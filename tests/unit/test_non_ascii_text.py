@@ -46,8 +46,8 @@ RUSSIAN = [
 LANGUAGES = {"es": SPANISH, "de": GERMAN, "ru": RUSSIAN}
 # The reason's own English frame around the quoted line.
 _REASON_FRAME = (
-    "One speaker reveals how the business works talks leaning founder reveal about and with "
-    "from inside company the money a number"
+    "One speaker reveals how the business works talks leaning towards a founder reveal about "
+    "and with from inside company the money a number"
 )
 
 

@@ -184,6 +184,16 @@ def test_two_pieces_of_evidence_read_as_one_clause() -> None:
     ), reason
 
 
+def test_a_clip_that_is_mostly_not_a_moment_says_so() -> None:
+    sentences = ["I grew up by the lake with my grandmother.", "We fished there every summer."]
+    cues = [sentence_cues(x) for x in sentences]
+    probs = probs_for("emotional_story", len(sentences), p=0.3)
+    window = probs[0].copy()
+    window[LABELS.index("none")] = 0.6
+    e = explain("emotional_story", sentences, cues, probs, window, ["A", "A"])
+    assert e.reason.startswith("One speaker talks, leaning towards an emotional story:"), e.reason
+
+
 def test_length_fit() -> None:
     bounds = LengthBounds(15.0, 90.0, 25.0, 60.0)
     fit = length_fit([15.0, 20.0, 25.0, 40.0, 60.0, 75.0, 90.0], bounds)
