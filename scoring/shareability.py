@@ -20,12 +20,12 @@ A window's raw score adds, in logit units:
   falling linearly to -0.7 * LENGTH_WEIGHT at the window length limits.
 
 The score is `100 * sigmoid(a * raw + b)`, with the slope `a` and intercept `b` fitted once,
-at training time, by class-balanced logistic regression of "labelled a moment" (any type but
-`none`) on the raw score of the training texts, using out-of-fold head predictions so the
-head's fit to its own training data does not inflate them. Length fit is held at 1 for that
-fit (training texts are not clips). `a` and `b` are stored with the head's weights and are the
-same for every episode: there is no per-episode rank or min-max normalisation, so 80 in one
-episode means what 80 means in any other, and a dull episode gets low scores.
+at training time (`scoring.train`), by plain logistic regression (Platt scaling) of "labelled a
+moment" (any type but `none`) on the raw score of the real passages, from their held-out
+predictions (leave one episode out) so the head's fit to its own training data does not
+inflate them. Length fit is held at 1 for that fit (passages are not clips). `a` and `b` are
+stored with the head's weights and are the same for every episode: there is no per-episode
+rank or min-max normalisation, so 80 in one episode means what 80 means in any other.
 """
 
 from __future__ import annotations
@@ -161,23 +161,3 @@ def calibrate(raw: npt.ArrayLike, calibration: npt.ArrayLike) -> Floats:
     slope, intercept = (float(x) for x in np.asarray(calibration).ravel()[:2])
     z = slope * np.asarray(raw, dtype=np.float64) + intercept
     return np.asarray(100.0 / (1.0 + np.exp(-z)), dtype=np.float64)
-
-
-def fit_calibration(raw: npt.ArrayLike, is_moment: npt.ArrayLike) -> tuple[float, float]:
-    """Class-balanced 1-D logistic regression (Newton's method) of is_moment on raw."""
-    x = np.asarray(raw, dtype=np.float64)
-    y = np.asarray(is_moment, dtype=np.float64)
-    pos = max(y.sum(), 1.0)
-    neg = max(len(y) - y.sum(), 1.0)
-    w = np.where(y > 0, 0.5 / pos, 0.5 / neg)
-    design = np.stack([x, np.ones_like(x)], axis=1)
-    theta = np.zeros(2)
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(design @ theta)))
-        grad = design.T @ (w * (p - y)) + 1e-4 * theta
-        hess = (design * (w * p * (1 - p))[:, None]).T @ design + 1e-4 * np.eye(2)
-        step = np.linalg.solve(hess, grad)
-        theta -= step
-        if np.abs(step).max() < 1e-9:
-            break
-    return float(theta[0]), float(theta[1])

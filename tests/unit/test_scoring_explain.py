@@ -13,10 +13,10 @@ import pytest
 from podclip.scoring.cues import sentence_cues
 from podclip.scoring.explain import HOOK_MAX_CHARS, explain, make_hook, pick_hook
 from podclip.scoring.labels import LABELS
+from podclip.scoring.metrics import fit_platt
 from podclip.scoring.options import LengthBounds
 from podclip.scoring.shareability import (
     calibrate,
-    fit_calibration,
     hook_strength,
     length_fit,
     raw_score,
@@ -230,7 +230,7 @@ def test_calibration_is_fixed_and_monotonic() -> None:
     rng = np.random.default_rng(0)
     raw = np.concatenate([rng.normal(2, 1, 200), rng.normal(-2, 1, 100)])
     y = np.concatenate([np.ones(200), np.zeros(100)])
-    slope, intercept = fit_calibration(raw, y)
+    slope, intercept = fit_platt(raw, y)
     assert slope > 0
     scores = calibrate(np.linspace(-5, 5, 11), [slope, intercept])
     assert np.all(np.diff(scores) > 0)
