@@ -121,7 +121,7 @@ def score_with(
 
     # In blocks of windows: a long episode's feature matrix (48k windows x 1,038 in float64
     # while it is built) would otherwise hold over a gigabyte at once.
-    probs = np.vstack(
+    cut_probs = np.vstack(
         [
             classifier.proba(span_features(table, rows.spans[i : i + WINDOW_BLOCK]))
             for i in range(0, len(rows.spans), WINDOW_BLOCK)
@@ -150,8 +150,11 @@ def score_with(
     episode_s = float(ends_s.max() - starts_s.min())
     bounds = length_bounds(options, episode_s)
     self_contained = self_containedness_rows(penalty[first_rows], question[last_rows])
+    # Cuts of one stretch share their evidence: a window's type probabilities are the mean
+    # over the windows centred near it (shareability.CENTRE_HALF_WIDTH_S).
+    probs = centred_mean(cut_probs, starts_s, ends_s)
     raw = raw_score(
-        centred_mean(moment_logit(probs[:, _NONE]), starts_s, ends_s),
+        moment_logit(probs[:, _NONE]),
         hooks[first_rows],
         self_contained,
         length_fit(durations, bounds),

@@ -2,13 +2,14 @@
 
 A window's raw score adds, in logit units:
 
-* `CAP * tanh(z / CAP)` with `CAP = MOMENT_LOGIT_CAP`: `z` is the head's confidence that the
-  window is some moment type at all, `logit(1 - p_none)`, averaged over the episode's windows
-  centred within `CENTRE_HALF_WIDTH_S` of this one's centre (the same stretch of talk cut at
-  other sentence boundaries and lengths): one cut of a stretch can read as a moment by chance,
-  a stretch that is one reads so under most of its cuts. The cap is soft, so that among clear
-  moments the opening, the self-containedness and the length decide the order rather than
-  0.999 versus 0.9999, while confidence still breaks ties;
+* `CAP * tanh(z / CAP)` with `CAP = MOMENT_LOGIT_CAP`: `z = logit(1 - p_none)` is the head's
+  confidence that the window is some moment type at all. For a window of an episode `p_none`
+  is the mean over the episode's windows centred within `CENTRE_HALF_WIDTH_S` of this one's
+  centre (the same stretch of talk cut at other sentence boundaries and lengths): one cut of a
+  stretch can read as a moment by chance, a stretch that is one reads so under most of its
+  cuts. The cap is soft, so that among clear moments the opening, the self-containedness and
+  the length decide the order rather than 0.999 versus 0.9999, while confidence still breaks
+  ties;
 * `HOOK_WEIGHT * (hook - 0.5)`: hook strength of the opening sentence (0-1), from the head's
   moment confidence on that sentence alone, its length (5-25 words reads as a line) and
   whether it fires a hook-like cue (a figure, a question, a consensus-negation, intensity,
@@ -38,9 +39,10 @@ from .options import LengthBounds
 from .text import ends_question, is_filler_sentence, opener_penalty
 
 MOMENT_LOGIT_CAP = 4.0
-# Windows whose centres lie this close share their moment evidence. Leave-one-episode-out on the
-# nine labelled real episodes: 6-0 episodes better at the top 6 clips, 8-0 at the top 20; flat
-# from 8 to 15 s (scoring/README.md, "Whole episodes").
+# Windows whose centres lie this close share their type probabilities. Leave-one-episode-out on
+# the nine labelled real episodes: 6-0 episodes better at the top 6 clips, 8-0 at the top 20
+# (flat from 8 to 15 s), and the type right more often in 9 of 9 (scoring/README.md, "Whole
+# episodes").
 CENTRE_HALF_WIDTH_S = 10.0
 HOOK_WEIGHT = 1.5
 SELF_WEIGHT = 2.0
@@ -119,18 +121,20 @@ def centred_mean(
     ends: npt.ArrayLike,
     half_width_s: float = CENTRE_HALF_WIDTH_S,
 ) -> Floats:
-    """Each window's value averaged over the windows centred within `half_width_s` of its centre."""
+    """Each window's value (or row of values) averaged over the windows centred within
+    `half_width_s` of its centre."""
     v = np.asarray(values, dtype=np.float64)
     if not len(v):
         return v
     centres = (np.asarray(starts, dtype=np.float64) + np.asarray(ends, dtype=np.float64)) / 2
     order = np.argsort(centres, kind="stable")
     sorted_centres = centres[order]
-    sums = np.concatenate([[0.0], np.cumsum(v[order])])
+    sums = np.concatenate([np.zeros((1, *v.shape[1:])), np.cumsum(v[order], axis=0)])
     lo = np.searchsorted(sorted_centres, sorted_centres - half_width_s, side="left")
     hi = np.searchsorted(sorted_centres, sorted_centres + half_width_s, side="right")
+    counts = (hi - lo).reshape(-1, *([1] * (v.ndim - 1)))
     out = np.empty_like(v)
-    out[order] = (sums[hi] - sums[lo]) / (hi - lo)
+    out[order] = (sums[hi] - sums[lo]) / counts
     return out
 
 
@@ -143,8 +147,8 @@ def raw_score(
 ) -> Floats:
     """The uncalibrated shareability score in logit units (see the module docstring).
 
-    `logit` is the moment evidence `z`: `moment_logit` of a passage, or its `centred_mean` over
-    an episode's windows.
+    `logit` is the moment evidence `z`: `moment_logit` of a passage's `p_none`, or of a window's
+    `p_none` centred over the episode's windows (`centred_mean`).
     """
     return np.asarray(
         MOMENT_LOGIT_CAP * np.tanh(np.asarray(logit, dtype=np.float64) / MOMENT_LOGIT_CAP)

@@ -156,8 +156,8 @@ def test_hand_made_windows_score(fake_classifier: Classifier) -> None:
     assert [m.text for m in scored] == [w.text for w in windows]
 
 
-def test_cuts_of_one_stretch_share_their_moment_evidence(fake_classifier: Classifier) -> None:
-    """A window's score moves towards the windows centred near it, and only those."""
+def test_cuts_of_one_stretch_share_their_type_probabilities(fake_classifier: Classifier) -> None:
+    """A window's probabilities and score move towards the windows centred near it, only those."""
     lines = ("Start today.", "Write it down.")
     other = ("Thanks for having me.", "Can you hear me okay?")
     alone = Window(500.0, 530.0, lines)  # the same text, with no window near it
@@ -169,12 +169,15 @@ def test_cuts_of_one_stretch_share_their_moment_evidence(fake_classifier: Classi
     with_near = score_with(fake_classifier, [Window(0.0, 30.0, lines), alone, near], opts)
     with_far = score_with(fake_classifier, [Window(0.0, 30.0, lines), alone, far], opts)
     assert with_far[0].shareability_score == with_far[1].shareability_score
-    # Its own type and probabilities stay its own.
-    assert with_near[0].type_probabilities == with_near[1].type_probabilities
-    own_none = with_near[0].type_probabilities["none"]
-    near_none = with_near[2].type_probabilities["none"]
-    assert near_none != own_none
+    assert with_far[0].type_probabilities == with_far[1].type_probabilities
+    # Near, the two cuts report the mean of their own distributions (`far` shows the other's).
+    own, neighbour = with_far[0].type_probabilities, with_far[2].type_probabilities
+    assert own != neighbour
+    for label, p in with_near[0].type_probabilities.items():
+        assert p == pytest.approx((own[label] + neighbour[label]) / 2, abs=2e-4)
+    assert with_near[2].type_probabilities == with_near[0].type_probabilities
+    assert with_near[1].type_probabilities == own
     # A neighbour that reads more like a moment lifts it; one that reads less so lowers it.
     moved = with_near[0].shareability_score - with_near[1].shareability_score
     assert moved != 0.0
-    assert (moved > 0) == (near_none < own_none)
+    assert (moved > 0) == (neighbour["none"] < own["none"])

@@ -1,4 +1,4 @@
-"""Moment evidence shared by windows cut around the same stretch of talk (shareability.py)."""
+"""Evidence shared by the windows cut around one stretch of talk (shareability.py)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,15 @@ def test_order_of_windows_does_not_matter() -> None:
     order = rng.permutation(200)
     whole = centred_mean(z, starts, ends)
     assert centred_mean(z[order], starts[order], ends[order]) == pytest.approx(whole[order])
+
+
+def test_rows_of_probabilities_stay_distributions() -> None:
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.2, 0.6]])
+    out = centred_mean(probs, [0.0, 2.0, 300.0], [30.0, 32.0, 330.0])
+    assert out[0] == pytest.approx([0.4, 0.25, 0.35])
+    assert out[1] == pytest.approx(out[0])
+    assert out[2] == pytest.approx(probs[2])
+    assert out.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0])
 
 
 def test_no_windows_and_zero_width() -> None:
