@@ -38,6 +38,7 @@ MIN_QUESTION_WORDS = 8
 MAX_HOOK_OPENER_PENALTY = 0.45
 _CLOSERS = "\"')]}\u00bb\u201d\u2019"
 _TRAILING_OFF = ("-", "\u2026", "...", "\u2014")
+_TAG_MARKS = (",", *_TRAILING_OFF)  # what sets a filler tag apart from the words before it
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[-\u2013\u2014]\s")
 # Where a speaker broke off and began again: a trailing-off mark, then a capital.
 _RESTART = re.compile(rf"(?:(?<=\u2026)|(?<=\.\.\.)|(?<=[-\u2013\u2014]))\s+(?=[{UPPER}])")
@@ -570,7 +571,7 @@ def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
     return make_hook(lines[0]) if lines else ""
 
 
-def _trails_off(words: Sequence[str]) -> bool:
+def _ends_on_filler(words: Sequence[str]) -> bool:
     """Whether a sentence's last word (of `words`, as transcribed) is a filler there."""
     last, before = " ".join(words_of(words[-1])), words[-2]
     previous = " ".join(words_of(before))
@@ -578,7 +579,7 @@ def _trails_off(words: Sequence[str]) -> bool:
         # "it sounds like", "what is it like"; but "the kids are like" trails off.
         return previous not in _LIKE_VERBS and "what" not in words_of(" ".join(words[:-1]))
     if last in _WORD_FILLERS:
-        return before.endswith((",", *_TRAILING_OFF)) or previous in _TRAILING_FILLERS
+        return before.endswith(_TAG_MARKS) or previous in _TRAILING_FILLERS
     return True
 
 
@@ -608,8 +609,8 @@ def make_hook(line: str) -> str:
         last_two = " ".join(words_of(" ".join(words[-2:])))
         if last_two in _TWO_WORD_FILLERS:
             words = words[:-2]
-        elif not last or (last in weak and (cut or _trails_off(words))):
-            if words[-2].endswith((",", *_TRAILING_OFF)):
+        elif not last or (last in weak and (cut or _ends_on_filler(words))):
+            if words[-2].endswith(_TAG_MARKS):
                 end_mark = ""  # "..., right?" asks nothing once the tag is off
             words.pop()
         else:

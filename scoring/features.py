@@ -69,13 +69,13 @@ def span_features(table: SentenceTable, spans: Sequence[tuple[int, int]]) -> Arr
         raise ValueError("spans must be non-empty and inside the table")
     count = (b - a).astype(np.float64)[:, None]
 
-    emb = _range_sum(table.embeddings, a, b) / count
+    emb = range_sum(table.embeddings, a, b) / count
     emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
-    cue_mean = _range_sum(table.cues, a, b) / count
+    cue_mean = range_sum(table.cues, a, b) / count
     blocks = [emb]
     if table.context is not None and table.tokens is not None:
-        tokens = _range_sum(table.tokens[:, None], a, b)
-        blocks.append(_range_sum(table.context, a, b) / np.maximum(tokens, 1.0))
+        tokens = range_sum(table.tokens[:, None], a, b)
+        blocks.append(range_sum(table.context, a, b) / np.maximum(tokens, 1.0))
 
     # Speaker turns: over adjacent pairs (i, i+1) inside the span where both speakers are known.
     known = np.zeros(max(n - 1, 0))
@@ -86,13 +86,13 @@ def span_features(table: SentenceTable, spans: Sequence[tuple[int, int]]) -> Arr
             known[i] = 1.0
             changed[i] = float(x != y)
     pair_b = np.maximum(b - 1, a)  # pairs a .. b-2
-    known_sum = _range_sum(known[:, None], a, pair_b)[:, 0] if n > 1 else np.zeros(m)
-    changed_sum = _range_sum(changed[:, None], a, pair_b)[:, 0] if n > 1 else np.zeros(m)
+    known_sum = range_sum(known[:, None], a, pair_b)[:, 0] if n > 1 else np.zeros(m)
+    changed_sum = range_sum(changed[:, None], a, pair_b)[:, 0] if n > 1 else np.zeros(m)
     turns = np.divide(changed_sum, known_sum, out=np.zeros(m), where=known_sum > 0)
     return np.hstack([*blocks, cue_mean, turns[:, None]]).astype(np.float32)
 
 
-def _range_sum(
+def range_sum(
     rows: npt.NDArray[np.floating], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float64]:
     """Sum of rows[a:b] for each (a, b), via one cumulative sum in float64."""

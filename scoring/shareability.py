@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .cues import SentenceCues
+from .features import range_sum
 from .options import LengthBounds
 from .text import ends_question, is_filler_sentence, opener_penalty
 
@@ -129,13 +130,12 @@ def centred_mean(
     centres = (np.asarray(starts, dtype=np.float64) + np.asarray(ends, dtype=np.float64)) / 2
     order = np.argsort(centres, kind="stable")
     sorted_centres = centres[order]
-    sums = np.concatenate([np.zeros((1, *v.shape[1:])), np.cumsum(v[order], axis=0)])
     lo = np.searchsorted(sorted_centres, sorted_centres - half_width_s, side="left")
     hi = np.searchsorted(sorted_centres, sorted_centres + half_width_s, side="right")
-    counts = (hi - lo).reshape(-1, *([1] * (v.ndim - 1)))
-    out = np.empty_like(v)
-    out[order] = (sums[hi] - sums[lo]) / counts
-    return out
+    rows = v[order].reshape(len(v), -1)
+    out = np.empty_like(rows)
+    out[order] = range_sum(rows, lo, hi) / (hi - lo)[:, None]
+    return out.reshape(v.shape)
 
 
 def raw_score(
