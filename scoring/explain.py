@@ -63,6 +63,8 @@ _LIKE_VERBS = frozenset(
     {"sound", "sounds", "sounded", "look", "looks", "looked", "feel", "feels", "felt"}
     | {"seem", "seems", "seemed", "smell", "smells", "smelled", "taste", "tastes", "tasted"}
 )
+# Pronouns that, closing a sentence, point back at something said before it.
+_BACK_REFERENCES = frozenset({"that", "this", "it", "them", "those", "these"})
 _LONE_I = re.compile(r"\bi\b(?=$|[\s'\u2019,.?!])")
 # Function words a headline must not end on once it has been cut short.
 _WEAK_WORDS = (
@@ -209,6 +211,8 @@ EVIDENCE_CLAUSE: dict[tuple[str, str], str] = {
     ("company_we", ""): "from inside the company",
 }
 _NUMBER_WORDS = {1: "once", 2: "twice"}
+# A speaker counts when they say at least 15 % of the words: at most six do.
+_COUNT_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
 
 
 def _who(sentences: Sequence[str], speakers: Sequence[str | None], moment_type: str) -> str:
@@ -219,7 +223,7 @@ def _who(sentences: Sequence[str], speakers: Sequence[str | None], moment_type: 
     total = sum(counts.values())
     major = [k for k, v in counts.items() if total and v >= 0.15 * total]
     if len(major) >= 2:
-        return "Two speakers" if len(major) == 2 else f"{len(major)} speakers"
+        return f"{_COUNT_WORDS.get(len(major), str(len(major)))} speakers"
     return "One speaker"
 
 
@@ -400,7 +404,9 @@ def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
     """The clip's strongest substantial sentence (or restart piece), fillers off, cut at a
     clause boundary."""
     pieces = _pieces(sentences, order)
-    openers = list(_openers(pieces, has_case(*sentences)))
+    # A sentence start keeps its capital once the fillers before it are off ("Yeah, the next
+    # day ..." is quoted "The next day ...").
+    openers = [_capitalised(line) for line in _openers(pieces, has_case(*sentences))]
     whole = [line for line in openers if len(line) <= KEY_LINE_MAX_CHARS and not trails_off(line)]
     if whole:
         return whole[0].replace('"', "'")
@@ -411,6 +417,10 @@ def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
         if len(words_of(line)) >= MIN_HOOK_WORDS and not is_filler_sentence(line):
             return _clause(line.replace('"', "'"), KEY_LINE_MAX_CHARS)
     return _clause(_strip_leading_fillers(pieces[0]), PHRASE_MAX_CHARS) if pieces else ""
+
+
+def _capitalised(line: str) -> str:
+    return line[:1].upper() + line[1:]
 
 
 def _find(
@@ -475,6 +485,8 @@ def _ends_well(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
+# A sentence sits in a few dozen overlapping windows: its checks are made once.
+@functools.lru_cache(maxsize=65536)
 def hook_candidate(sentence: str, cased: bool | None = None) -> str | None:
     """The sentence as a hook when it stands alone and fits, else None.
 
@@ -491,6 +503,24 @@ def hook_candidate(sentence: str, cased: bool | None = None) -> str | None:
     if not stands_alone(sentence, line, cased) or trails_off(line):
         return None  # trailed off or interrupted: not a whole sentence
     return make_hook(line)
+
+
+@functools.lru_cache(maxsize=65536)
+def leans_back(line: str) -> bool:
+    """Whether a hook line points at something said before it: past a word set off by a comma
+    it opens on one that needs context ("Actually, it was ..."), or it ends on a bare pronoun
+    ("... so we had that.", "... continue to do that.")."""
+    tokens = line.split()
+    if (
+        len(tokens) > 1
+        and tokens[0].endswith(",")
+        and opener_penalty(" ".join(tokens[1:])) > MAX_HOOK_OPENER_PENALTY
+    ):
+        return True
+    words = words_of(line)
+    while len(words) > 1 and words[-1] in _TRAILING_FILLERS:
+        words.pop()
+    return len(words) > 1 and words[-1] in _BACK_REFERENCES
 
 
 def trails_off(line: str) -> bool:
@@ -557,10 +587,15 @@ def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
     that, the strongest line that does not lean on what came before."""
     lines = _pieces(sentences, sorted(range(len(sentences)), key=lambda i: -strength[i]))
     cased = has_case(*sentences)
+    first = None
     for line in lines:
         hook = hook_candidate(line, cased)
-        if hook:
+        # A line that points back at what came before is the hook only when every line does.
+        if hook and not leans_back(hook):
             return hook
+        first = first or hook
+    if first:
+        return first
     opener = next(_openers(lines, cased), None)
     if opener:
         return make_hook(opener)
