@@ -18,6 +18,8 @@ class ScoringOptions:
         min_clips: At least this many whenever the episode can fit them without overlap.
         max_clips: Never more than this many, whatever `count` asks for.
         min_score: Drop moments scoring below this (0-100) unless needed to reach `min_clips`.
+        min_gap_s: Clips are picked at least this far apart while the episode allows it, so
+            six clips are six moments rather than back-to-back cuts of one; 0 lets them touch.
         torch_threads: Threads for the embedder; `None` means `os.cpu_count()`.
     """
 
@@ -29,6 +31,7 @@ class ScoringOptions:
     min_clips: int = 4
     max_clips: int = 9
     min_score: float = 0.0
+    min_gap_s: float = 15.0
     torch_threads: int | None = None
 
 

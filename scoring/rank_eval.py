@@ -256,9 +256,13 @@ def judge_clips(clips: Sequence[ScoredMoment], passages: Sequence[Passage]) -> d
     n = len(rows)
     scores = [c.shareability_score for c in clips]
     top = sorted(scores, reverse=True)[:6]
+    hits = [{i for i, p in enumerate(moments) if overlaps(c, p)} for c in clips]
     return {
         "clips": n,
         "moment_share": _share(sum(bool(r["labelled_moments"]) for r in rows), n),
+        # Six clips of one labelled moment are one moment: how many distinct ones they cover.
+        "moments_covered": len(set().union(*hits)),
+        "clip_pairs_on_one_moment": sum(bool(a & b) for i, a in enumerate(hits) for b in hits[:i]),
         "none_share": _share(sum(bool(r["labelled_none"]) for r in rows), n),
         "types_selected": len({c.moment_type for c in clips}),
         "types_hit": len({t for r in rows for t in r["labelled_moments"]}),
@@ -346,6 +350,8 @@ def total(episodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "clips": n,
         "moment_share": _share(sum(bool(r["labelled_moments"]) for r in rows), n),
         "none_share": _share(sum(bool(r["labelled_none"]) for r in rows), n),
+        "moments_covered": sum(e["moments_covered"] for e in episodes),
+        "clip_pairs_on_one_moment": sum(e["clip_pairs_on_one_moment"] for e in episodes),
         "types_selected": len({r["moment_type"] for r in rows}),
         "types_hit": len({t for r in rows for t in r["labelled_moments"]}),
         "ad_overlap_max_s": max((r["ad_overlap_s"] for r in rows), default=0.0),
@@ -392,6 +398,8 @@ def format_report(report: dict[str, Any]) -> str:
         "",
         f"total: {t['clips']} clips over {t['episodes']} episodes; overlap a labelled moment "
         f"{t['moment_share']:.2f}, a labelled none {t['none_share']:.2f}; "
+        f"{t['moments_covered']} distinct labelled moments covered "
+        f"({t['clip_pairs_on_one_moment']} pairs of clips on one); "
         f"{t['types_selected']} types selected, {t['types_hit']} labelled types hit; "
         f"max ad overlap {t['ad_overlap_max_s']:.1f} s ({t['clips_over_ad_limit']} clips over "
         f"{AD_OVERLAP_LIMIT_S:.0f} s); top-6 score std mean {t['mean_top6_std']:.1f}, "
@@ -410,6 +418,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE, help="words per second")
     parser.add_argument("--count", type=int, default=None, help="clips per episode")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument(
+        "--min-gap",
+        type=float,
+        default=ScoringOptions.min_gap_s,
+        help="seconds kept between clips while the episode has room (0: they may touch)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--held-out",
@@ -423,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     shared = args.shared or default_shared_dir()
     paths = args.transcripts or default_transcripts(args.labels, shared)
-    options = ScoringOptions(torch_threads=args.threads)
+    options = ScoringOptions(torch_threads=args.threads, min_gap_s=args.min_gap)
     heads = load_held_out_heads(args.shared, args.threads) if args.held_out else None
     episodes = [
         evaluate_episode(

@@ -1,5 +1,10 @@
 """Pick the clips: non-overlapping, best first, as many as asked whenever the episode fits them.
 
+Clips are first kept `min_gap_s` apart: the best cuts of an hour often lie back to back in one
+long answer, and six clips should be six moments. Held out on the nine labelled episodes the
+54 clips covered 46 distinct labelled moments instead of 42 (pairs of clips on one moment: 2
+instead of 7) and 48 instead of 49 lay on a labelled moment; flat from 10 to 20 s.
+
 Greedy best-first is right almost always; it can fall short when it picks long windows that
 block the rest of a short episode. Then a small dynamic programme picks exactly the needed
 number of non-overlapping windows with the highest total score (weighted interval scheduling
@@ -23,9 +28,10 @@ logger = logging.getLogger(__name__)
 HOUSEKEEPING_TOLERANCE_S = 2.0
 
 
-def overlaps(a: ScoredMoment, b: ScoredMoment) -> bool:
-    """Whether two clips share any time (touching ends do not count)."""
-    return a.start < b.end and b.start < a.end
+def overlaps(a: ScoredMoment, b: ScoredMoment, gap_s: float = 0.0) -> bool:
+    """Whether two clips share any time, or come closer than `gap_s` (touching ends do not
+    count when `gap_s` is 0)."""
+    return a.start < b.end + gap_s and b.start < a.end + gap_s
 
 
 def max_disjoint(scored: Sequence[ScoredMoment]) -> int:
@@ -58,7 +64,8 @@ def select_moments(
     """Non-overlapping moments, best first, never an ad or housekeeping.
 
     Returns `count` (default `options.clip_count`, capped at `options.max_clips`) clips; fewer
-    only when the episode cannot fit that many without overlap or without housekeeping.
+    only when the episode cannot fit that many without overlap or without housekeeping. Clips
+    are kept `options.min_gap_s` apart while enough such clips exist.
     A window is never picked when its own text reads as housekeeping or when it shares more
     than `HOUSEKEEPING_TOLERANCE_S` with a stretch in `avoid`. Moments scoring below
     `options.min_score` are dropped unless needed to reach `options.min_clips`.
@@ -78,11 +85,13 @@ def select_moments(
     need = min(target, max_disjoint(scored))
     ranked = sorted(scored, key=lambda m: (-m.shareability_score, m.start, m.end))
     picked: list[ScoredMoment] = []
-    for m in ranked:
-        if len(picked) == need:
-            break
-        if not any(overlaps(m, p) for p in picked) and eligible(m):
-            picked.append(m)
+    # Apart first; then, where the episode has no room for that, next to each other.
+    for gap in dict.fromkeys((options.min_gap_s, 0.0)):
+        for m in ranked:
+            if len(picked) == need:
+                break
+            if not any(overlaps(m, p, gap) for p in picked) and eligible(m):
+                picked.append(m)
     if len(picked) < need:
         clean = [m for m in scored if eligible(m)]
         need = min(need, max_disjoint(clean))

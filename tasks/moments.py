@@ -49,6 +49,7 @@ def scoring_options(settings: ScoringSettings) -> ScoringOptions:
         clip_count=settings.clip_count,
         min_clips=settings.min_clips,
         max_clips=settings.max_clips,
+        min_gap_s=settings.min_gap_seconds,
     )
 
 

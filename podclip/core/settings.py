@@ -113,6 +113,8 @@ class ScoringSettings(BaseModel):
     max_window_seconds: float = 90.0
     target_min_seconds: float = 25.0
     target_max_seconds: float = 60.0
+    # Clips are picked at least this far apart while the episode has room (0: may touch).
+    min_gap_seconds: float = 15.0
 
 
 class SpeakerSettings(BaseModel):

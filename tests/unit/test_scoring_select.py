@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from podclip.scoring.housekeeping import Span
 from podclip.scoring.options import ScoringOptions
 from podclip.scoring.select import HOUSEKEEPING_TOLERANCE_S, select_moments
@@ -56,3 +58,34 @@ def test_short_episode_still_fills_its_clips_around_a_plug() -> None:
     scored += [moment(10, 70, 99.0)]  # greedy takes it and blocks the rest
     picked = select_moments(scored, ScoringOptions(min_clips=2), count=2)
     assert sorted(m.start for m in picked) == [30, 60]
+
+
+def test_clips_are_kept_apart_while_the_episode_has_room() -> None:
+    # One long answer cut back to back scores best; a moment elsewhere scores a little less.
+    scored = [moment(100, 140, 92.0), moment(140, 180, 91.0), moment(300, 340, 88.0)]
+    picked = select_moments(scored, ScoringOptions(min_clips=1), count=2)
+    assert [m.start for m in picked] == [100, 300]
+    # Closer than the gap counts too; at a gap of 0 touching clips may both be picked.
+    near = [moment(100, 140, 92.0), moment(150, 190, 91.0), moment(300, 340, 88.0)]
+    assert [m.start for m in select_moments(near, ScoringOptions(min_clips=1), count=2)] == [
+        100,
+        300,
+    ]
+    assert [
+        m.start for m in select_moments(scored, ScoringOptions(min_clips=1, min_gap_s=0), count=2)
+    ] == [100, 140]
+
+
+def test_clips_go_back_to_back_when_the_episode_has_no_other_room() -> None:
+    scored = [moment(0, 40, 92.0), moment(40, 80, 91.0), moment(80, 120, 90.0)]
+    picked = select_moments(scored, ScoringOptions(min_clips=3), count=3)
+    assert [m.start for m in picked] == [0, 40, 80]
+
+
+def test_the_gap_is_a_podclip_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from podclip.core.settings import Settings
+    from podclip.tasks.moments import scoring_options
+
+    assert scoring_options(Settings().scoring).min_gap_s == ScoringOptions().min_gap_s
+    monkeypatch.setenv("PODCLIP_SCORING__MIN_GAP_SECONDS", "0")
+    assert scoring_options(Settings().scoring).min_gap_s == 0.0

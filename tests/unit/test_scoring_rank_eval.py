@@ -1,0 +1,45 @@
+"""rank_eval's judgement of selected clips against labelled passages: pure, no model."""
+
+from __future__ import annotations
+
+from podclip.scoring.rank_eval import Passage, judge_clips, total
+from podclip.scoring.types import ScoredMoment
+
+
+def clip(start: float, end: float, score: float) -> ScoredMoment:
+    return ScoredMoment(
+        start=start,
+        end=end,
+        text="",
+        moment_type="emotional_story",
+        category="story",
+        shareability_score=score,
+        reason="",
+        hook="",
+        pull_quote="",
+    )
+
+
+PASSAGES = [
+    Passage(0, 120, "emotional_story"),
+    Passage(120, 150, "none", "ad"),
+    Passage(150, 200, "how_to"),
+    Passage(200, 260, "none"),
+]
+
+
+def test_clips_on_one_labelled_moment_count_as_one_moment_covered() -> None:
+    # Two back-to-back cuts of the story, one on the how-to, one on the plain none.
+    clips = [clip(10, 50, 90), clip(50, 90, 89), clip(155, 195, 80), clip(205, 245, 60)]
+    judged = judge_clips(clips, PASSAGES)
+    assert judged["moment_share"] == 0.75 and judged["none_share"] == 0.25
+    assert judged["moments_covered"] == 2 and judged["clip_pairs_on_one_moment"] == 1
+    assert judged["ad_overlap_max_s"] == 0.0
+    pooled = total([{**judged, "file": "a"}, {**judge_clips(clips[2:3], PASSAGES), "file": "b"}])
+    assert pooled["moments_covered"] == 3 and pooled["clip_pairs_on_one_moment"] == 1
+
+
+def test_a_clip_over_an_ad_read_is_measured_in_seconds() -> None:
+    # 10 s of the story is under half of the clip: no moment covered, 25 s of the ad read.
+    judged = judge_clips([clip(110, 145, 70)], PASSAGES)
+    assert judged["ad_overlap_max_s"] == 25.0 and judged["moments_covered"] == 0
