@@ -18,8 +18,8 @@ class ScoringOptions:
         min_clips: At least this many whenever the episode can fit them without overlap.
         max_clips: Never more than this many, whatever `count` asks for.
         min_score: Drop moments scoring below this (0-100) unless needed to reach `min_clips`.
-        min_gap_s: Clips are picked at least this far apart while the episode allows it, so
-            six clips are six moments rather than back-to-back cuts of one; 0 lets them touch.
+        min_gap_s: A window this close to a picked clip ranks `select.NEAR_CLIP_PENALTY`
+            points lower, so six clips are six moments rather than back-to-back cuts of one.
         torch_threads: Threads for the embedder; `None` means `os.cpu_count()`.
     """
 

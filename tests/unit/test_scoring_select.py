@@ -6,7 +6,7 @@ import pytest
 
 from podclip.scoring.housekeeping import Span
 from podclip.scoring.options import ScoringOptions
-from podclip.scoring.select import HOUSEKEEPING_TOLERANCE_S, select_moments
+from podclip.scoring.select import HOUSEKEEPING_TOLERANCE_S, NEAR_CLIP_PENALTY, select_moments
 from podclip.scoring.types import ScoredMoment
 
 AD = (
@@ -74,6 +74,23 @@ def test_clips_are_kept_apart_while_the_episode_has_room() -> None:
     assert [
         m.start for m in select_moments(scored, ScoringOptions(min_clips=1, min_gap_s=0), count=2)
     ] == [100, 140]
+
+
+def test_a_much_weaker_moment_elsewhere_loses_to_the_next_cut() -> None:
+    # The gap breaks near-ties only: a window more than NEAR_CLIP_PENALTY points below the
+    # neighbouring cut is not picked instead of it.
+    scored = [
+        moment(100, 140, 92.0),
+        moment(140, 180, 91.0),
+        moment(300, 340, 91.0 - NEAR_CLIP_PENALTY - 1),
+    ]
+    picked = select_moments(scored, ScoringOptions(min_clips=1), count=2)
+    assert [m.start for m in picked] == [100, 140]
+    scored[2] = moment(300, 340, 91.0 - NEAR_CLIP_PENALTY + 1)
+    assert [m.start for m in select_moments(scored, ScoringOptions(min_clips=1), count=2)] == [
+        100,
+        300,
+    ]
 
 
 def test_clips_go_back_to_back_when_the_episode_has_no_other_room() -> None:
