@@ -485,8 +485,6 @@ def _ends_well(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65536)
-# A sentence sits in a few dozen overlapping windows: its checks are made once.
-@functools.lru_cache(maxsize=65536)
 def hook_candidate(sentence: str, cased: bool | None = None) -> str | None:
     """The sentence as a hook when it stands alone and fits, else None.
 

@@ -422,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--min-gap",
         type=float,
         default=ScoringOptions.min_gap_s,
-        help="seconds kept between clips while the episode has room (0: they may touch)",
+        help="a window this close to a picked clip (seconds) ranks 5 points lower (0: none)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(

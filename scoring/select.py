@@ -123,13 +123,14 @@ def pick_apart(
             else:
                 apart = m  # best first: no later window beats this one or the first near one
                 break
+        choice = apart
         if near is not None and (
             apart is None or near.shareability_score - NEAR_CLIP_PENALTY > apart.shareability_score
         ):
-            apart = near
-        if apart is None:
+            choice = near
+        if choice is None:
             break
-        picked.append(apart)
+        picked.append(choice)
     return picked
 
 

@@ -3,22 +3,7 @@
 from __future__ import annotations
 
 from podclip.scoring.rank_eval import Passage, judge_clips, total
-from podclip.scoring.types import ScoredMoment
-
-
-def clip(start: float, end: float, score: float) -> ScoredMoment:
-    return ScoredMoment(
-        start=start,
-        end=end,
-        text="",
-        moment_type="emotional_story",
-        category="story",
-        shareability_score=score,
-        reason="",
-        hook="",
-        pull_quote="",
-    )
-
+from tests.support.scored import scored_moment as clip
 
 PASSAGES = [
     Passage(0, 120, "emotional_story"),

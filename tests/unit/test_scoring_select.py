@@ -8,6 +8,7 @@ from podclip.scoring.housekeeping import Span
 from podclip.scoring.options import ScoringOptions
 from podclip.scoring.select import HOUSEKEEPING_TOLERANCE_S, NEAR_CLIP_PENALTY, select_moments
 from podclip.scoring.types import ScoredMoment
+from tests.support.scored import scored_moment
 
 AD = (
     "This episode is brought to you by Acme. Go to acme dot com slash show and use code "
@@ -17,17 +18,7 @@ STORY = "I was nineteen when my father lost the farm, and I still remember the a
 
 
 def moment(start: float, end: float, score: float, text: str = STORY) -> ScoredMoment:
-    return ScoredMoment(
-        start=start,
-        end=end,
-        text=text,
-        moment_type="emotional_story",
-        category="story",
-        shareability_score=score,
-        reason="",
-        hook="",
-        pull_quote="",
-    )
+    return scored_moment(start, end, score, text)
 
 
 def test_top_scored_ad_read_is_never_picked() -> None:

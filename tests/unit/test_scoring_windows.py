@@ -12,6 +12,7 @@ from podclip.scoring.options import length_bounds
 from podclip.scoring.select import best_k_disjoint, max_disjoint
 from podclip.scoring.types import ScoredMoment, Segment, Window, Word
 from podclip.scoring.windows import MAX_SENTENCE_S, build_sentences
+from tests.support.scored import scored_moment
 
 SENTENCES = [
     "So here is the thing about compounding.",
@@ -159,17 +160,7 @@ def test_segments_without_word_timestamps() -> None:
 
 
 def _scored(w: Window, score: float) -> ScoredMoment:
-    return ScoredMoment(
-        start=w.start,
-        end=w.end,
-        text=w.text,
-        moment_type="how_to",
-        category="Educational/How-To",
-        shareability_score=score,
-        reason="",
-        hook="",
-        pull_quote="",
-    )
+    return scored_moment(w.start, w.end, score, w.text, "how_to")
 
 
 def _overlap_free(moments: list[ScoredMoment]) -> bool:
