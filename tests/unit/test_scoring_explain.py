@@ -33,10 +33,14 @@ def probs_for(moment_type: str, n: int, p: float = 0.8) -> np.ndarray:
     return np.tile(row, (n, 1))
 
 
-def run_explain(sentences: list[str], moment_type: str) -> tuple[str, str, str]:
+def run_explain(
+    sentences: list[str], moment_type: str, speakers: list[str] | None = None
+) -> tuple[str, str, str]:
+    """Reason, hook and pull quote of a clip whose every sentence reads as `moment_type`
+    (one speaker unless `speakers` says otherwise)."""
     cues = [sentence_cues(s) for s in sentences]
     probs = probs_for(moment_type, len(sentences))
-    e = explain(moment_type, sentences, cues, probs, probs[0], ["A"] * len(sentences))
+    e = explain(moment_type, sentences, cues, probs, probs[0], speakers or ["A"] * len(sentences))
     return e.reason, e.hook, e.pull_quote
 
 
@@ -95,11 +99,9 @@ def test_reason_without_cues_quotes_a_line() -> None:
 
 def test_debate_reason_counts_turns() -> None:
     sentences = ["Remote work is dead.", "No, hold on, that's not true.", "Come on."]
-    cues = [sentence_cues(s) for s in sentences]
-    probs = probs_for("host_guest_debate", 3)
-    e = explain("host_guest_debate", sentences, cues, probs, probs[0], ["A", "B", "A"])
-    assert e.reason.startswith("Two speakers argue it out (the floor changes hands twice)")
-    assert 'pushback ("hold on")' in e.reason
+    reason, _, _ = run_explain(sentences, "host_guest_debate", ["A", "B", "A"])
+    assert reason.startswith("Two speakers argue it out (the floor changes hands twice)")
+    assert 'pushback ("hold on")' in reason
 
 
 def test_pull_quote_is_verbatim_and_hook_is_short() -> None:
@@ -419,7 +421,5 @@ def test_the_key_line_keeps_its_capital_once_fillers_are_off() -> None:
 
 def test_speakers_are_counted_in_words() -> None:
     sentences = ["We never agreed on the price.", "No, hold on, that's not true.", "Come on now."]
-    cues = [sentence_cues(s) for s in sentences]
-    probs = probs_for("host_guest_debate", 3)
-    e = explain("host_guest_debate", sentences, cues, probs, probs[0], ["A", "B", "C"])
-    assert e.reason.startswith("Three speakers argue it out")
+    reason, _, _ = run_explain(sentences, "host_guest_debate", ["A", "B", "C"])
+    assert reason.startswith("Three speakers argue it out")
