@@ -7,7 +7,8 @@ episodes (`origin: "real"`) cited by `file`, `offset` and `length` (code points)
 transcripts under the shared data folder, which never enter this repository; they are
 resolved at load time from `--shared` / `PODCLIP_SHARED_DATA` (default `<repo>/../shared/data`).
 Real passages keep their speaker turns and are validated leave-one-episode-out, never by the
-every-5th rule. Evaluation files passed on the command line need only `text` and `label`.
+every-5th rule. Evaluation files passed on the command line need only `text` and `label`, or
+`label` and a cited passage.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ VALIDATION_EVERY = 5
 SHARED_ENV = "PODCLIP_SHARED_DATA"
 # `[speaker 3] text` opens each turn in the shared `*.turns.txt` transcripts.
 _SPEAKER_MARK = re.compile(r"\[speaker ([^\]]+)\]\s*")
+# A pasted text may also mark turns `[SPEAKER_01]` (diarized ASR), or open a line
+# with `Speaker 2:` or `SPEAKER_00:`.
+_TEXT_SPEAKER_MARK = re.compile(
+    r"(?:\[speaker[ _]?([^\]]+)\]|^[ \t]*speaker[ _]?(\w+)[ \t]*:)\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 Turns = tuple[tuple[str | None, str], ...]
 
@@ -90,38 +97,66 @@ def data_hash(files: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def read_jsonl(path: Path) -> list[Example]:
-    """Read one file; lines need `text` and `label`, `split` defaults to the every-5th rule."""
+def read_jsonl(path: Path, shared_dir: Path | None = None) -> list[Example]:
+    """Read one file; lines need `label` and either `text` or a cited passage (`file`,
+    `offset`, `length` into the shared transcripts); `split` defaults to the every-5th rule.
+
+    `[speaker N]` markers in a `text` become speaker turns, as in a cited passage, so a
+    passage copied out of a `*.turns.txt` transcript reads the same either way.
+    """
     examples: list[Example] = []
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             row = json.loads(line)
-            label = str(row["label"])
-            if label not in LABELS:
-                raise ValueError(f"{path}:{lineno}: unknown label {label!r}")
+            where = f"{path}:{lineno}"
+            label = _label(row, where)
             default_split = "validation" if lineno % VALIDATION_EVERY == 0 else "train"
             split = str(row.get("split", default_split))
             if split not in ("train", "validation"):
-                raise ValueError(f"{path}:{lineno}: split must be train or validation")
+                raise ValueError(f"{where}: split must be train or validation")
             origin = str(row.get("origin", "written"))
-            examples.append(
-                Example(str(row["text"]), label, split, str(row.get("source", "")), origin=origin)
-            )
+            source = str(row.get("source", ""))
+            if "text" in row:
+                turns = marked_turns(str(row["text"]))
+                text = " ".join(t for _, t in turns) if turns else str(row["text"])
+            elif "file" in row:
+                turns = _cited_turns(row, shared_dir, where)
+                text = " ".join(t for _, t in turns)
+                source = source or f"{row['file']}@{row['offset']}+{row['length']}"
+            else:
+                raise ValueError(f"{where}: a line needs `text`, or `file`, `offset` and `length`")
+            examples.append(Example(text, label, split, source, origin=origin, turns=turns))
     return examples
 
 
-def split_turns(passage: str, first_speaker: str | None) -> Turns:
+def _label(row: dict[str, object], where: str) -> str:
+    label = str(row["label"])
+    if label not in LABELS:
+        raise ValueError(f"{where}: unknown label {label!r}")
+    return label
+
+
+def marked_turns(text: str) -> Turns:
+    """Speaker turns of a text with speaker markers; empty when it has none."""
+    if not _TEXT_SPEAKER_MARK.search(text):
+        return ()
+    return split_turns(text, None, _TEXT_SPEAKER_MARK)
+
+
+def split_turns(
+    passage: str, first_speaker: str | None, marks: re.Pattern[str] = _SPEAKER_MARK
+) -> Turns:
     """Speaker turns of a transcript slice; text before the first marker is `first_speaker`'s."""
     turns: list[tuple[str | None, str]] = []
     speaker = first_speaker
     pos = 0
-    for m in _SPEAKER_MARK.finditer(passage):
+    for m in marks.finditer(passage):
         text = " ".join(passage[pos : m.start()].split())
         if text:
             turns.append((speaker, text))
-        speaker, pos = m.group(1), m.end()
+        speaker, pos = next(g for g in m.groups() if g), m.end()
     text = " ".join(passage[pos:].split())
     if text:
         turns.append((speaker, text))
@@ -133,29 +168,31 @@ def _transcript(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def _cited_turns(row: dict[str, object], shared_dir: Path | None, where: str) -> Turns:
+    """The speaker turns of a passage cited by `file`, `offset` and `length` (code points)."""
+    source = (shared_dir or default_shared_dir()) / "transcripts" / str(row["file"])
+    if not source.exists():
+        raise FileNotFoundError(f"{where}: {source} not found; pass --shared or set {SHARED_ENV}")
+    full = _transcript(source)
+    start = int(str(row["offset"]))
+    end = start + int(str(row["length"]))
+    if not 0 <= start < end <= len(full):
+        raise ValueError(f"{where}: span outside {source.name}")
+    before = list(_SPEAKER_MARK.finditer(full, 0, start))
+    return split_turns(full[start:end], before[-1].group(1) if before else None)
+
+
 def read_real(path: Path, shared_dir: Path | None = None) -> list[Example]:
     """Read a real-passage label file, resolving each passage's text from the shared folder."""
-    root = (shared_dir or default_shared_dir()) / "transcripts"
     examples: list[Example] = []
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             row = json.loads(line)
-            label = str(row["label"])
-            if label not in LABELS:
-                raise ValueError(f"{path}:{lineno}: unknown label {label!r}")
-            source = root / str(row["file"])
-            if not source.exists():
-                raise FileNotFoundError(
-                    f"{path}:{lineno}: {source} not found; pass --shared or set {SHARED_ENV}"
-                )
-            full = _transcript(source)
-            start, end = int(row["offset"]), int(row["offset"]) + int(row["length"])
-            if not 0 <= start < end <= len(full):
-                raise ValueError(f"{path}:{lineno}: span outside {source.name}")
-            before = list(_SPEAKER_MARK.finditer(full, 0, start))
-            turns = split_turns(full[start:end], before[-1].group(1) if before else None)
+            where = f"{path}:{lineno}"
+            label = _label(row, where)
+            turns = _cited_turns(row, shared_dir, where)
             text = " ".join(t for _, t in turns)
             why = str(row.get("why", ""))
             examples.append(
@@ -163,7 +200,7 @@ def read_real(path: Path, shared_dir: Path | None = None) -> list[Example]:
                     text,
                     label,
                     "train",
-                    f"{row['file']}@{start}+{row['length']}: {why}",
+                    f"{row['file']}@{row['offset']}+{row['length']}: {why}",
                     origin="real",
                     episode=str(row.get("episode", path.stem)),
                     turns=turns,

@@ -1,7 +1,9 @@
 """Evaluate the committed model and two baselines: `python -m scoring.evaluate`.
 
 Default data: the validation split of `scoring/data/*.jsonl`. `--data FILE.jsonl` evaluates
-any file of the same form (only `text` and `label` are needed; every line is used). `--json`
+any file of the same form (only `text` and `label` are needed; every line is used), or of the
+real passages' form (`label` with `file`, `offset`, `length` into the shared transcripts); a
+`[speaker N]` marker in a text starts a speaker turn, as in the transcripts. `--json`
 prints the report as JSON: `macro_f1` (over the labels present in the file), `per_class`,
 `confusion`, `baselines` (keyword rules and zero-shot prototypes, each with its `macro_f1`)
 and `predictions` (the model's label for each input line, in order).
@@ -34,7 +36,7 @@ from .classifier import (
     get_classifier,
     labels_of,
     read_sidecar,
-    text_features,
+    turns_features,
 )
 from .context_encoder import ENCODER_ID
 from .dataset import DATA_DIR, Example, data_files, load_examples, read_jsonl
@@ -51,7 +53,9 @@ def run_evaluation(examples: Sequence[Example], threads: int | None = None) -> d
     classifier = get_classifier(threads)
     texts = [e.text for e in examples]
     gold = [e.label for e in examples]
-    features = text_features(texts, classifier.embed, classifier.encode_context)
+    # Speaker turns (from `[speaker N]` markers or a cited passage) feed the turn feature.
+    turns = [e.speaker_turns() for e in examples]
+    features = turns_features(turns, classifier.embed, classifier.encode_context)
     predictions = labels_of(classifier.proba(features))
     prototypes = classifier.embed(prototype_texts())
     zero_shot = zero_shot_labels(features[:, :EMBEDDING_DIM], prototypes)
@@ -231,7 +235,9 @@ def format_report(result: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description="Evaluate the moment classifier and baselines.")
-    parser.add_argument("--data", type=Path, help="a .jsonl file with text and label per line")
+    parser.add_argument(
+        "--data", type=Path, help="a .jsonl file: label and text (or file, offset, length) per line"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: cores)")
     parser.add_argument(
@@ -247,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print_report(real, args.json, format_real_report)
         return
     if args.data:
-        examples = read_jsonl(args.data)
+        examples = read_jsonl(args.data, args.shared)
     else:
         examples = [e for e in load_examples(data_files(DATA_DIR)) if e.split == "validation"]
     if not examples:

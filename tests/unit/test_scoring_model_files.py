@@ -24,6 +24,7 @@ from podclip.scoring.dataset import (
     data_files,
     data_hash,
     load_examples,
+    marked_turns,
     read_jsonl,
     read_real,
     split_turns,
@@ -168,6 +169,38 @@ def test_read_real_resolves_passages_from_the_shared_folder(tmp_path: Path) -> N
     assert load_examples([labels], tmp_path / "shared")[0].turns == example.turns
     with pytest.raises(FileNotFoundError, match="PODCLIP_SHARED_DATA"):
         read_real(labels, tmp_path / "elsewhere")
+
+
+def test_read_jsonl_turns_speaker_markers_into_turns(tmp_path: Path) -> None:
+    copied = "[speaker 0] So what happened?\n\n[speaker 1] We lost it all. Every cent."
+    path = tmp_path / "x.jsonl"
+    rows = [{"text": copied, "label": "emotional_story"}, {"text": "No markers.", "label": "none"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    marked, plain = read_jsonl(path)
+    assert marked.turns == (("0", "So what happened?"), ("1", "We lost it all. Every cent."))
+    assert marked.text == "So what happened? We lost it all. Every cent."
+    assert plain.speaker_turns() == ((None, "No markers."),)
+    diarized = "SPEAKER_00: Did it work?\nSPEAKER_01: It did.\n[Speaker 2] Barely."
+    assert marked_turns(diarized) == (("00", "Did it work?"), ("01", "It did."), ("2", "Barely."))
+    # Only a line's opening names a speaker: a colon inside a sentence is text.
+    assert marked_turns("The speaker 1: no, that's the rule.") == ()
+
+
+def test_read_jsonl_resolves_cited_passages(tmp_path: Path) -> None:
+    transcript = "[speaker 0] Before. The passage starts.\n\n[speaker 3] And ends here."
+    folder = tmp_path / "shared" / "transcripts" / "other"
+    folder.mkdir(parents=True)
+    (folder / "5.turns.txt").write_text(transcript, encoding="utf-8")
+    start = transcript.index("The passage")
+    row = {"file": "other/5.turns.txt", "offset": start, "length": len(transcript) - start}
+    path = tmp_path / "eval.jsonl"
+    path.write_text(json.dumps({**row, "label": "none"}) + "\n", encoding="utf-8")
+    [example] = read_jsonl(path, tmp_path / "shared")
+    assert example.turns == (("0", "The passage starts."), ("3", "And ends here."))
+    assert example.source == f"other/5.turns.txt@{start}+{row['length']}"
+    path.write_text(json.dumps({"label": "none"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="needs `text`, or `file`"):
+        read_jsonl(path)
 
 
 def test_written_data_is_marked_written() -> None:
