@@ -114,7 +114,7 @@ def _chunks(ids: list[list[int]], starts: list[bool], limit: int) -> list[list[i
     return out
 
 
-def _half_stored_table(embedding: Any) -> Any:
+def _half_stored_table(table: Any, scale: float) -> Any:
     """The token table kept in float16, looked up and scaled in float32.
 
     The cached weights are float16 already, so the looked-up rows are exactly what a float32
@@ -125,8 +125,8 @@ def _half_stored_table(embedding: Any) -> Any:
     class HalfStoredEmbedding(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.weight = torch.nn.Parameter(embedding.weight.detach().half(), requires_grad=False)
-            self.scale = float(embedding.embed_scale)
+            self.weight = torch.nn.Parameter(table.half(), requires_grad=False)
+            self.scale = scale
 
         def forward(self, input_ids: Any) -> Any:
             rows = torch.nn.functional.embedding(input_ids, self.weight)
@@ -222,21 +222,39 @@ def _kept(key: str) -> bool:
 def load_context_encoder() -> ContextEncoder:
     """Load the lower layers (dequantizing the packaged GGUF on first use) once per process."""
     import sentencepiece
-    import torch
-    from transformers import Gemma3TextModel
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     target = cache_dir()
     if not _complete(target):
         _prepare(target)  # a copy from before the SentencePiece tokenizer is rebuilt too
     tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(target / TOKENIZER_FILE))
-    model = Gemma3TextModel.from_pretrained(target, dtype=torch.float16)
-    # The layers compute in float32; the 262k-row token table stays in float16 (335 MB saved).
-    model.embed_tokens = _half_stored_table(model.embed_tokens)
-    for name, child in model.named_children():
-        if name != "embed_tokens":
-            child.float()
-    model = model.to(embed_device()).eval()  # type: ignore[arg-type]
+    model = _read_lower_layers(target).to(embed_device()).eval()
     logger.info("loaded %s from %s", ENCODER_ID, target)
     return ContextEncoder(tokenizer, _LowerLayers(model))
+
+
+def _read_lower_layers(target: Path) -> Any:
+    """The cached layers in float32 around a float16 token table, built without
+    `from_pretrained`.
+
+    `from_pretrained(dtype=float16)` sets torch's process-wide default dtype while it builds
+    the model, and a MiniLM pass running in another thread then computed in half precision
+    and failed (two episodes scored at once). Built here, the default dtype is never touched.
+    """
+    import torch
+    from safetensors.torch import load_file
+    from transformers import Gemma3TextConfig, Gemma3TextModel
+
+    config = Gemma3TextConfig.from_pretrained(target)
+    state = load_file(str(target / WEIGHTS_FILE))
+    table = state.pop("embed_tokens.weight")
+    # The table is kept in float16 below: the model is built with a one-row stand-in for it.
+    config.vocab_size = 1
+    model = Gemma3TextModel(config)
+    # Gemma scales the looked-up rows by sqrt(hidden size), a float16 constant in its weights'
+    # precision: the committed head was trained on states computed with that rounded value.
+    scale = float(torch.tensor(config.hidden_size**0.5, dtype=torch.float16))
+    model.embed_tokens = _half_stored_table(table, scale)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if [m for m in missing if m != "embed_tokens.weight"] or unexpected:
+        raise RuntimeError(f"cached context encoder does not fit: {missing} {unexpected}")
+    return model  # built in float32: the float16 weights were cast as they were copied in

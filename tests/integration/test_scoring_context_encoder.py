@@ -82,3 +82,56 @@ def test_the_cached_copy_goes_where_the_setting_says(
     assert cache_dir().is_relative_to(tmp_path)
     monkeypatch.delenv(CACHE_ENV)
     assert cache_dir().is_relative_to(Path.home() / ".cache" / "podclip")
+
+
+def test_loading_leaves_torchs_default_dtype_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A MiniLM pass in another thread computes in torch's process-wide default dtype: a load
+    that switched it to float16 made two episodes scored at once fail."""
+    import torch
+
+    from podclip.scoring import context_encoder
+
+    switched: list[torch.dtype] = []
+    original = torch.set_default_dtype
+
+    def record(dtype: torch.dtype) -> None:
+        switched.append(dtype)
+        original(dtype)
+
+    monkeypatch.setattr(torch, "set_default_dtype", record)
+    fresh = context_encoder.load_context_encoder.__wrapped__()
+    assert [d for d in switched if d != torch.float32] == []
+    assert torch.get_default_dtype() == torch.float32
+    table = fresh.model.model.embed_tokens.weight
+    assert table.dtype == torch.float16 and table.shape[0] > 200_000
+    assert {p.dtype for n, p in fresh.model.model.named_parameters() if "embed" not in n} == {
+        torch.float32
+    }
+
+
+def test_the_states_are_those_the_head_was_trained_on() -> None:
+    """Built without `from_pretrained`, the layers give the states of the float16 checkpoint
+    loaded the usual way (what the committed head was trained on), to the last bit here."""
+    import torch
+    from transformers import Gemma3TextModel
+
+    sentences = ["Hello there.", LINE, "We raised $4.5 million in 2019  (at 30%)."] * 4
+    ours = load_context_encoder()
+    usual = Gemma3TextModel.from_pretrained(cache_dir(), dtype=torch.float16)
+    table, scale = usual.embed_tokens.weight, float(usual.embed_tokens.embed_scale)
+
+    class Rows(torch.nn.Module):  # what the encoder did before: float16 rows, float32 scaling
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.embedding(ids, table).float() * scale
+
+    for name, child in usual.named_children():
+        if name != "embed_tokens":
+            child.float()
+    usual.embed_tokens = Rows()
+    usual.norm = torch.nn.Identity()
+    ids = [ours.tokenizer.bos_id()] + [t for s in sentences for t in ours.tokenizer.encode(s)]
+    with torch.inference_mode():
+        batch = torch.tensor([ids])
+        expected = usual(input_ids=batch).last_hidden_state.float().numpy()
+        got = ours.model(batch).float().numpy()
+    np.testing.assert_array_equal(got, expected)
