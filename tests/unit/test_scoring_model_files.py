@@ -151,11 +151,16 @@ def test_split_turns_keeps_speakers_and_strips_markers() -> None:
     assert split_turns("[speaker 2] Only one.", None) == (("2", "Only one."),)
 
 
+def shared_transcript(tmp_path: Path, name: str, text: str) -> None:
+    """A transcript at `<tmp>/shared/transcripts/<name>`, where label files cite it."""
+    path = tmp_path / "shared" / "transcripts" / name
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+
+
 def test_read_real_resolves_passages_from_the_shared_folder(tmp_path: Path) -> None:
     transcript = "# header\n\n[speaker 0] Intro words here. More intro.\n\n[speaker 1] A reply."
-    folder = tmp_path / "shared" / "transcripts" / "show"
-    folder.mkdir(parents=True)
-    (folder / "7.turns.txt").write_text(transcript, encoding="utf-8")
+    shared_transcript(tmp_path, "show/7.turns.txt", transcript)
     start = transcript.index("More intro.")
     labels = tmp_path / "data" / "real" / "7.jsonl"
     labels.parent.mkdir(parents=True)
@@ -188,9 +193,7 @@ def test_read_jsonl_turns_speaker_markers_into_turns(tmp_path: Path) -> None:
 
 def test_read_jsonl_resolves_cited_passages(tmp_path: Path) -> None:
     transcript = "[speaker 0] Before. The passage starts.\n\n[speaker 3] And ends here."
-    folder = tmp_path / "shared" / "transcripts" / "other"
-    folder.mkdir(parents=True)
-    (folder / "5.turns.txt").write_text(transcript, encoding="utf-8")
+    shared_transcript(tmp_path, "other/5.turns.txt", transcript)
     start = transcript.index("The passage")
     row = {"file": "other/5.turns.txt", "offset": start, "length": len(transcript) - start}
     path = tmp_path / "eval.jsonl"
