@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,10 +142,16 @@ def reads_context(head: Head) -> bool:
     return int(head.mean.shape[0]) == EMBEDDING_DIM + CONTEXT_DIM + n_cue_features()
 
 
+# Two episodes scored at once in one worker would otherwise both load the models (0.7 GB
+# each) before either is cached.
+_LOADING = threading.Lock()
+
+
 def get_classifier(torch_threads: int | None = None) -> Classifier:
     """The process-wide classifier, with torch limited to `torch_threads` (default: all cores)."""
     set_torch_threads(torch_threads)
-    return load_classifier()
+    with _LOADING:
+        return load_classifier()
 
 
 def embed_unique(texts: Sequence[str], embed: EmbedFn) -> Array:

@@ -174,6 +174,21 @@ def test_classifier_loads_once() -> None:
     assert after.misses - before.misses <= 1
 
 
+def test_threads_that_ask_at_once_load_the_models_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from podclip.scoring.classifier import get_classifier
+    from podclip.scoring.context_encoder import load_context_encoder
+    from podclip.scoring.embedder import load_embedder
+
+    for loader in (load_classifier, load_embedder, load_context_encoder):
+        loader.cache_clear()  # a fresh process: the first two callers arrive together
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(lambda _: get_classifier(), range(2))
+    assert first is second
+    assert load_embedder.cache_info().misses == load_context_encoder.cache_info().misses == 1
+
+
 def _words(t0: float, text: str) -> list[Word]:
     return [Word(t0 + 0.4 * i, t0 + 0.4 * i + 0.3, " " + w) for i, w in enumerate(text.split())]
 
