@@ -35,12 +35,22 @@ VALIDATION_EVERY = 5
 SHARED_ENV = "PODCLIP_SHARED_DATA"
 # `[speaker 3] text` opens each turn in the shared `*.turns.txt` transcripts.
 _SPEAKER_MARK = re.compile(r"\[speaker ([^\]]+)\]\s*")
-# A pasted text may also mark turns `[SPEAKER_01]` (diarized ASR), or open a line
-# with `Speaker 2:` or `SPEAKER_00:`.
+# A pasted text may also mark turns `[SPEAKER_01]` (diarized ASR), or open a line with a
+# speaker label: `Speaker 2:`, `SPEAKER_00:` or a role ("Host:", "Guest 2:", "Interviewer:").
+_ROLES = (
+    r"speaker|host|co-?host|guest|interviewer|interviewee|moderator|narrator|caller|"
+    r"panell?ist|presenter|announcer"
+)
 _TEXT_SPEAKER_MARK = re.compile(
-    r"(?:\[speaker[ _]?([^\]]+)\]|^[ \t]*speaker[ _]?(\w+)[ \t]*:)\s*",
+    rf"(?:\[speaker[ _]?([^\]]+)\]|^[ \t]*((?:{_ROLES})(?:[ _]?\w+)?)[ \t]*:)\s*",
     re.IGNORECASE | re.MULTILINE,
 )
+# Or a name: "Joe Rogan:", "Dr. Lee:" opening a line, taken as a label only where at least two
+# lines open so (a lone "Note:" is text).
+_NAME_LABEL = re.compile(
+    r"^[ \t]*([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})[ \t]*:[ \t]+(?=\S)", re.MULTILINE
+)
+_NAME_LABELS_NEEDED = 2
 
 Turns = tuple[tuple[str | None, str], ...]
 
@@ -139,10 +149,12 @@ def _label(row: dict[str, object], where: str) -> str:
 
 
 def marked_turns(text: str) -> Turns:
-    """Speaker turns of a text with speaker markers; empty when it has none."""
-    if not _TEXT_SPEAKER_MARK.search(text):
-        return ()
-    return split_turns(text, None, _TEXT_SPEAKER_MARK)
+    """Speaker turns of a text with speaker markers or labels; empty when it has none."""
+    if _TEXT_SPEAKER_MARK.search(text):
+        return split_turns(text, None, _TEXT_SPEAKER_MARK)
+    if len(_NAME_LABEL.findall(text)) >= _NAME_LABELS_NEEDED:
+        return split_turns(text, None, _NAME_LABEL)
+    return ()
 
 
 def split_turns(

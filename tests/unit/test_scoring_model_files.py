@@ -186,9 +186,19 @@ def test_read_jsonl_turns_speaker_markers_into_turns(tmp_path: Path) -> None:
     assert marked.text == "So what happened? We lost it all. Every cent."
     assert plain.speaker_turns() == ((None, "No markers."),)
     diarized = "SPEAKER_00: Did it work?\nSPEAKER_01: It did.\n[Speaker 2] Barely."
-    assert marked_turns(diarized) == (("00", "Did it work?"), ("01", "It did."), ("2", "Barely."))
-    # Only a line's opening names a speaker: a colon inside a sentence is text.
+    assert [s for s, _ in marked_turns(diarized)] == ["SPEAKER_00", "SPEAKER_01", "2"]
+    interview = "Host: Welcome back.\nGuest 2: Thanks. It's great.\nHost: So, tell me."
+    assert marked_turns(interview) == (
+        ("Host", "Welcome back."),
+        ("Guest 2", "Thanks. It's great."),
+        ("Host", "So, tell me."),
+    )
+    names = "Joe Rogan: That's crazy, man.\nDr. Lee: It is. Note: the data is clear."
+    assert [s for s, _ in marked_turns(names)] == ["Joe Rogan", "Dr. Lee"]
+    # Only a line's opening names a speaker: a colon inside a sentence is text, and a lone
+    # capitalised word before a colon is a label only where another line has one too.
     assert marked_turns("The speaker 1: no, that's the rule.") == ()
+    assert marked_turns("Note: one line only. I said: no way.") == ()
 
 
 def test_read_jsonl_resolves_cited_passages(tmp_path: Path) -> None:
