@@ -51,6 +51,15 @@ _NAME_LABEL = re.compile(
     r"^[ \t]*([A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})[ \t]*:[ \t]+(?=\S)", re.MULTILINE
 )
 _NAME_LABELS_NEEDED = 2
+# A time stamp in brackets anywhere ("[00:01:23]", "(1:02:03.5)"), or opening a line, alone or
+# as a range ("00:00:01,000 --> 00:00:04,000", as in subtitles, whose cue numbers stand on
+# lines of their own).
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_TIMESTAMP = re.compile(
+    rf"[\[(][ \t]*{_CLOCK}[ \t]*[\])]|^[ \t]*{_CLOCK}(?:[ \t]*-+>?[ \t]*{_CLOCK})?[ \t]*"
+    r"|^[ \t]*\d+[ \t]*$",
+    re.MULTILINE,
+)
 
 Turns = tuple[tuple[str | None, str], ...]
 
@@ -129,8 +138,9 @@ def read_jsonl(path: Path, shared_dir: Path | None = None) -> list[Example]:
             origin = str(row.get("origin", "written"))
             source = str(row.get("source", ""))
             if "text" in row:
-                turns = marked_turns(str(row["text"]))
-                text = " ".join(t for _, t in turns) if turns else str(row["text"])
+                pasted = without_timestamps(str(row["text"]))
+                turns = marked_turns(pasted)
+                text = " ".join(t for _, t in turns) if turns else " ".join(pasted.split())
             elif "file" in row:
                 turns = _cited_turns(row, shared_dir, where)
                 text = " ".join(t for _, t in turns)
@@ -146,6 +156,11 @@ def _label(row: dict[str, object], where: str) -> str:
     if label not in LABELS:
         raise ValueError(f"{where}: unknown label {label!r}")
     return label
+
+
+def without_timestamps(text: str) -> str:
+    """The text with its time stamps taken out (the model would read them as words)."""
+    return _TIMESTAMP.sub("", text)
 
 
 def marked_turns(text: str) -> Turns:

@@ -4,7 +4,7 @@ Default data: the validation split of `scoring/data/*.jsonl`. `--data FILE.jsonl
 any file of the same form (only `text` and `label` are needed; every line is used), or of the
 real passages' form (`label` with `file`, `offset`, `length` into the shared transcripts); a
 `[speaker N]` marker or a line opening with a speaker label (`Speaker 2:`, `Host:`, a name)
-starts a speaker turn, as in the transcripts. `--json`
+starts a speaker turn, as in the transcripts, and time stamps are taken out. `--json`
 prints the report as JSON: `macro_f1` (over the labels present in the file), `per_class`,
 `confusion`, `baselines` (keyword rules and zero-shot prototypes, each with its `macro_f1`)
 and `predictions` (the model's label for each input line, in order).

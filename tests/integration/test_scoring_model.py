@@ -228,7 +228,8 @@ def test_evaluate_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_evaluate_reads_a_copied_passage_as_its_citation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A passage pasted with its `[speaker N]` markers is judged like the same passage cited."""
+    """A passage pasted with its `[speaker N]` markers (and time stamps) is judged like the same
+    passage cited."""
     from podclip.scoring import evaluate
 
     transcript = shared_file("transcripts", "rev16-train", "10.turns.txt").read_text("utf-8")
@@ -236,16 +237,19 @@ def test_evaluate_reads_a_copied_passage_as_its_citation(
     start = starts[len(starts) // 2]
     end = next(i for i in starts if i > start + 600)
     cited = {"file": "rev16-train/10.turns.txt", "offset": start, "length": end - start}
-    rows = [{**cited, "label": "none"}, {"text": transcript[start:end], "label": "none"}]
+    pasted = transcript[start:end]
+    stamped = pasted.replace("[speaker", "[00:12:34] [speaker")  # a time stamp on every turn
+    rows = [{**cited, "label": "none"}] + [{"text": t, "label": "none"} for t in (pasted, stamped)]
     path = tmp_path / "copied.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     evaluate.main(["--data", str(path), "--json", "--shared", str(DATA)])
     report = json.loads(capsys.readouterr().out)
-    assert report["n"] == 2
-    assert report["predictions"][0] == report["predictions"][1]
+    assert report["n"] == 3
+    assert len(set(report["predictions"])) == 1
     examples = evaluate.read_jsonl(path, DATA)
-    assert examples[0].turns == examples[1].turns and len(examples[0].turns) >= 2
-    assert "[speaker" not in examples[1].text
+    assert examples[0].turns == examples[1].turns == examples[2].turns
+    assert len(examples[0].turns) >= 2
+    assert "[speaker" not in examples[1].text and "12:34" not in examples[2].text
 
 
 def test_real_passages_resolve_from_the_shared_transcripts() -> None:

@@ -28,6 +28,7 @@ from podclip.scoring.dataset import (
     read_jsonl,
     read_real,
     split_turns,
+    without_timestamps,
 )
 from podclip.scoring.embedder import Embedder
 from podclip.scoring.head import FitSettings, fit_head, load_head, save_head
@@ -199,6 +200,20 @@ def test_read_jsonl_turns_speaker_markers_into_turns(tmp_path: Path) -> None:
     # capitalised word before a colon is a label only where another line has one too.
     assert marked_turns("The speaker 1: no, that's the rule.") == ()
     assert marked_turns("Note: one line only. I said: no way.") == ()
+
+
+def test_time_stamps_are_taken_out_of_a_pasted_text(tmp_path: Path) -> None:
+    stamped = "[00:01:23] Host: Welcome back.\n[00:01:30] Guest (1:02:03.5): We left at 5:30."
+    subtitles = "1\n00:00:01,000 --> 00:00:04,000\nWe started in a garage.\n\n2\nIt was cold."
+    path = tmp_path / "x.jsonl"
+    rows = [{"text": stamped, "label": "none"}, {"text": subtitles, "label": "how_to"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    interview, captions = read_jsonl(path)
+    assert interview.turns == (("Host", "Welcome back."), ("Guest", "We left at 5:30."))
+    assert captions.text == "We started in a garage. It was cold."
+    # Times said in a sentence, ratios and figures stay.
+    said = "At 5:30 we left (the ratio was 3:1). In 2019 it was 42."
+    assert without_timestamps(said) == said
 
 
 def test_read_jsonl_resolves_cited_passages(tmp_path: Path) -> None:
