@@ -238,6 +238,18 @@ def test_written_data_is_marked_written() -> None:
         assert {row["origin"] for row in rows} == {expected}, path
 
 
+def test_written_texts_train_as_written() -> None:
+    """What cleans a pasted text (labels, time stamps) leaves every training text as it is: the
+    committed head was trained on them verbatim."""
+    for path in data_files():
+        if path.parent.name == "real":
+            continue
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        examples = read_jsonl(path)
+        assert [e.text for e in examples] == [row["text"] for row in rows], path
+        assert not any(e.turns for e in examples), path
+
+
 def test_reliability_and_ece() -> None:
     table, ece = reliability([5.0, 15.0, 95.0, 95.0], [False, True, True, False])
     assert [b.n for b in table] == [1, 1, 0, 0, 0, 0, 0, 0, 0, 2]
