@@ -113,7 +113,7 @@ class ScoringSettings(BaseModel):
     max_window_seconds: float = 90.0
     target_min_seconds: float = 25.0
     target_max_seconds: float = 60.0
-    # A window this close to a picked clip ranks 5 points lower (scoring/select.py).
+    # A window this close to a picked clip ranks lower (scoring/select.py, NEAR_CLIP_PENALTY).
     min_gap_seconds: float = 15.0
 
 
