@@ -9,6 +9,7 @@ import uuid
 import httpx
 import pytest
 
+from podclip.core.fonts import DEFAULT_FONT, available_fonts
 from tests.e2e.helpers import ApiServer
 
 pytestmark = pytest.mark.network
@@ -31,11 +32,13 @@ def _other_account(server: ApiServer) -> dict[str, str]:
 
 def test_put_and_get_on_both_prefixes(api_server: ApiServer, client: httpx.Client) -> None:
     headers = api_server.headers("live")
+    # A family other than the default, from those installed here (the server shares the machine).
+    font = next(f for f in available_fonts() if f != DEFAULT_FONT)
     show = f"The Long Game {uuid.uuid4().hex[:6]}"
     body = {
         "primary_colour": "#ff2828",
         "secondary_colour": "#102040",
-        "font": "Liberation Sans",
+        "font": font,
         "caption_style": "boxed",
         "logo_base64": _png(),
     }
@@ -43,7 +46,7 @@ def test_put_and_get_on_both_prefixes(api_server: ApiServer, client: httpx.Clien
     assert put.status_code == 200, put.text
     brand = put.json()
     assert brand["object"] == "brand" and brand["primary_colour"] == "#FF2828"
-    assert brand["font"] == "Liberation Sans" and brand["caption_style"] == "boxed"
+    assert brand["font"] == font and brand["caption_style"] == "boxed"
     assert len(brand["logo_sha256"]) == 64
     assert "DejaVu Sans" in brand["fonts"]
 
