@@ -120,3 +120,41 @@ def test_audiogram_artwork_blur_and_waveform(
     assert wave.sum() > 3000
     columns = np.flatnonzero(wave.any(axis=0))
     assert columns.min() < 0.1 * VERTICAL.width and columns.max() > 0.9 * VERTICAL.width
+
+
+@pytest.mark.parametrize("preset", ["vertical", "landscape"])
+def test_audiogram_background_is_the_same_gradient_in_every_render(
+    preset: str, tmp_path: Path
+) -> None:
+    """Top-left the darkened accent, bottom-right the secondary colour, blended in between along
+    the line from the corner to a third of the bottom edge; drawn alike every time."""
+    from podclip.core.brand import shade
+    from podclip.core.settings import get_settings
+    from podclip.tasks.ffmpeg import run_ffmpeg
+    from podclip.tasks.render import background_source, render_options
+
+    frame = PRESETS[preset]
+    look = render_options(get_settings().render, {}, "The Long Game", None, BRAND)
+    source = background_source(frame, 8, look)
+    pictures = []
+    for i in range(3):
+        out = tmp_path / f"background-{i}.rgb"
+        run_ffmpeg(
+            ["-f", "lavfi", "-i", source, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24",
+             str(out)],
+            timeout=60,
+        )  # fmt: skip
+        pictures.append(np.frombuffer(out.read_bytes(), np.uint8).reshape(frame.height, -1, 3))
+    assert all(np.array_equal(pictures[0], p) for p in pictures[1:])
+
+    def rgb(value: str) -> NDArray[np.int_]:
+        return np.asarray([int(value.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)])
+
+    top, bottom = rgb(shade(BRAND.primary, 0.55)), rgb(BRAND.secondary)
+    w, h = frame.width, frame.height
+    picture = pictures[0].astype(int)
+    assert np.abs(picture[0, 0] - top).max() <= 8, picture[0, 0]
+    assert np.abs(picture[h - 1, w - 1] - bottom).max() <= 8, picture[h - 1, w - 1]
+    # Halfway along the gradient line, half of each colour.
+    x, y = w // 6, h // 2
+    assert np.abs(picture[y, x] - (top + bottom) / 2).max() <= 10, picture[y, x]
