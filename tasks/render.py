@@ -522,7 +522,7 @@ def background_source(frame: Preset, fps: int, opts: RenderOptions) -> str:
     # The gradient is drawn once and repeated: drawing it per frame was two thirds of an
     # audiogram's encode (18 vs 9.5 CPU-s for 30 s of 1920x1080 at 24 fps, same pixels). It is
     # also turned into the encoder's yuv420p once: the overlays blend in yuv420 anyway, and
-    # converting every frame was a third of what was left (12.4 vs 8.3 CPU-s for 40 s of
+    # converting every frame was over a quarter of what was left (12.8 vs 9.2 CPU-s for 40 s of
     # 1080x1920 at 24 fps, the same pixels).
     # Both ends must lie inside the frame: ffmpeg draws a random point for one outside it, and
     # an end at y = height turned the gradient a different way in every render.
