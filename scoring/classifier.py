@@ -197,23 +197,10 @@ def turns_table(
     return table, spans
 
 
-def text_table(
-    texts: Sequence[str], embed: EmbedFn, context: ContextFn | None = None
-) -> tuple[SentenceTable, list[tuple[int, int]]]:
-    """One sentence table over many plain texts (speaker unknown), with each text's row span."""
-    return turns_table([((None, text),) for text in texts], embed, context)
-
-
-def text_features(texts: Sequence[str], embed: EmbedFn, context: ContextFn | None = None) -> Array:
-    """Head input rows for plain texts (split into sentences, embedded, averaged)."""
-    table, spans = text_table(texts, embed, context)
-    return span_features(table, spans)
-
-
 def turns_features(
     passages: Sequence[Turns], embed: EmbedFn, context: ContextFn | None = None
 ) -> Array:
-    """Head input rows for passages of speaker turns (real transcript passages)."""
+    """Head input rows for passages of speaker turns (a plain text is one turn, speaker unknown)."""
     table, spans = turns_table(passages, embed, context)
     return span_features(table, spans)
 
