@@ -33,7 +33,9 @@ def _other_account(server: ApiServer) -> dict[str, str]:
 def test_put_and_get_on_both_prefixes(api_server: ApiServer, client: httpx.Client) -> None:
     headers = api_server.headers("live")
     # A family other than the default, from those installed here (the server shares the machine).
-    font = next(f for f in available_fonts() if f != DEFAULT_FONT)
+    others = [f for f in available_fonts() if f != DEFAULT_FONT]
+    assert others, "only the default font is installed (.ci/run installs fonts-liberation)"
+    font = others[0]
     show = f"The Long Game {uuid.uuid4().hex[:6]}"
     body = {
         "primary_colour": "#ff2828",
