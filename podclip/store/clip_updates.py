@@ -16,6 +16,7 @@ from podclip.core.settings import Settings
 from podclip.scoring.types import ScoredMoment
 from podclip.store import lake
 from podclip.store.clips import ClipFile
+from podclip.store.lake_transaction import transaction
 
 
 @dataclass(frozen=True)
@@ -56,79 +57,73 @@ def replace_clips(
 ) -> None:
     """Write ``updates`` (and the corrected ``show_notes`` body) in one lake transaction."""
     now = datetime.now(UTC)
-    with lake.connect(settings) as conn:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            for u in updates:
-                key = [u.clip_id, job_id]
-                conn.execute("DELETE FROM renders WHERE clip_id = ? AND job_id = ?", key)
-                conn.execute("DELETE FROM clip_files WHERE clip_id = ? AND job_id = ?", key)
-                if u.new_moment is not None:
-                    m = u.new_moment
-                    conn.execute("DELETE FROM clips WHERE clip_id = ? AND job_id = ?", key)
-                    probs = m.type_probabilities
-                    conn.execute(
-                        _NEW_CLIP,
-                        [
-                            u.clip_id,
-                            job_id,
-                            source_sha256,
-                            job_id,
-                            m.moment_type,
-                            m.category,
-                            float(m.shareability_score),
-                            m.reason,
-                            m.hook,
-                            m.pull_quote,
-                            u.start,
-                            u.end,
-                            u.end - u.start,
-                            u.transcript_text,
-                            list(probs),
-                            [float(v) for v in probs.values()],
-                            m.model_version or "manual",
-                            transcription_model_id,
-                            now,
-                            job_id,
-                        ],
-                    )
-                else:
-                    conn.execute(
-                        "UPDATE clips SET start_seconds = ?, end_seconds = ?, "
-                        "duration_seconds = ?, transcript_text = ? "
-                        "WHERE clip_id = ? AND job_id = ?",
-                        [u.start, u.end, u.end - u.start, u.transcript_text, *key],
-                    )
-                for r in u.renders:
-                    conn.execute(
-                        "INSERT INTO renders (clip_id, job_id, preset, media_path, width, height, "
-                        "duration_seconds, size_bytes, sha256, caption_style, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            *key,
-                            r.preset,
-                            r.path,
-                            r.width,
-                            r.height,
-                            r.duration_seconds,
-                            r.size_bytes,
-                            r.sha256,
-                            r.caption_style,
-                            now,
-                        ],
-                    )
-                for f in u.files:
-                    conn.execute(
-                        "INSERT INTO clip_files (clip_id, job_id, kind, media_path, sha256, "
-                        "size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [*key, f.kind, f.media_path, f.sha256, f.size_bytes, now],
-                    )
-            if show_notes is not None:
+    with lake.connect(settings) as conn, transaction(conn):
+        for u in updates:
+            key = [u.clip_id, job_id]
+            conn.execute("DELETE FROM renders WHERE clip_id = ? AND job_id = ?", key)
+            conn.execute("DELETE FROM clip_files WHERE clip_id = ? AND job_id = ?", key)
+            if u.new_moment is not None:
+                m = u.new_moment
+                conn.execute("DELETE FROM clips WHERE clip_id = ? AND job_id = ?", key)
+                probs = m.type_probabilities
                 conn.execute(
-                    "UPDATE episode_outputs SET body = ? WHERE job_id = ? AND kind = 'show_notes'",
-                    [show_notes, job_id],
+                    _NEW_CLIP,
+                    [
+                        u.clip_id,
+                        job_id,
+                        source_sha256,
+                        job_id,
+                        m.moment_type,
+                        m.category,
+                        float(m.shareability_score),
+                        m.reason,
+                        m.hook,
+                        m.pull_quote,
+                        u.start,
+                        u.end,
+                        u.end - u.start,
+                        u.transcript_text,
+                        list(probs),
+                        [float(v) for v in probs.values()],
+                        m.model_version or "manual",
+                        transcription_model_id,
+                        now,
+                        job_id,
+                    ],
                 )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            else:
+                conn.execute(
+                    "UPDATE clips SET start_seconds = ?, end_seconds = ?, "
+                    "duration_seconds = ?, transcript_text = ? "
+                    "WHERE clip_id = ? AND job_id = ?",
+                    [u.start, u.end, u.end - u.start, u.transcript_text, *key],
+                )
+            for r in u.renders:
+                conn.execute(
+                    "INSERT INTO renders (clip_id, job_id, preset, media_path, width, height, "
+                    "duration_seconds, size_bytes, sha256, caption_style, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        *key,
+                        r.preset,
+                        r.path,
+                        r.width,
+                        r.height,
+                        r.duration_seconds,
+                        r.size_bytes,
+                        r.sha256,
+                        r.caption_style,
+                        now,
+                    ],
+                )
+            for f in u.files:
+                conn.execute(
+                    "INSERT INTO clip_files (clip_id, job_id, kind, media_path, sha256, "
+                    "size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [*key, f.kind, f.media_path, f.sha256, f.size_bytes, now],
+                )
+        if show_notes is not None:
+            conn.execute(
+                "UPDATE episode_outputs SET body = ? WHERE job_id = ? AND kind = 'show_notes'",
+                [show_notes, job_id],
+            )

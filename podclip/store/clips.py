@@ -19,6 +19,7 @@ import pyarrow as pa
 from podclip.core.records import ClipPlan, RenderedClip, Transcript
 from podclip.core.settings import Settings
 from podclip.store import lake
+from podclip.store.lake_transaction import transaction
 
 WORD_TYPE = pa.struct(
     [
@@ -94,21 +95,15 @@ def publish(settings: Settings, batch: PublishBatch) -> None:
     outputs = _outputs_table(batch, now)
     files = _clip_files_table(batch, now)
     episodes = _episodes_table(batch, now)
-    with lake.connect(settings) as conn:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            for table in TABLES:
-                conn.execute(f"DELETE FROM {table} WHERE job_id = ?", [batch.job_id])
-            _insert(conn, "transcript_segments", segments)
-            _insert(conn, "clips", clips)
-            _insert(conn, "renders", renders)
-            _insert(conn, "episode_outputs", outputs)
-            _insert(conn, "clip_files", files)
-            _insert(conn, "episodes", episodes)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    with lake.connect(settings) as conn, transaction(conn):
+        for table in TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE job_id = ?", [batch.job_id])
+        _insert(conn, "transcript_segments", segments)
+        _insert(conn, "clips", clips)
+        _insert(conn, "renders", renders)
+        _insert(conn, "episode_outputs", outputs)
+        _insert(conn, "clip_files", files)
+        _insert(conn, "episodes", episodes)
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -21,6 +21,7 @@ from podclip.store import backends, migrate
 
 # extension_path is also taken from here by callers (tests, benchmarks).
 from podclip.store.backends import extension_path
+from podclip.store.write_lock import write_lock_for
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
@@ -49,20 +50,38 @@ def _prepare_sqlite_catalog(catalog: str) -> None:
     with _prepare_lock:
         if catalog in _prepared_catalogs:
             return
-        path = Path(catalog.removeprefix("sqlite:"))
+        path = Path(_sqlite_file(catalog))
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path, timeout=30) as db:
             db.execute("PRAGMA journal_mode=wal")
         _prepared_catalogs.add(catalog)
 
 
+def _sqlite_file(catalog: str) -> str:
+    return catalog.removeprefix("sqlite:")
+
+
 @contextmanager
 def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield an in-memory DuckDB with the lake attached as ``lake`` and selected by ``USE``."""
+    """Yield an in-memory DuckDB with the lake attached as ``lake`` and selected by ``USE``.
+
+    A writer on a SQLite catalog holds the catalog's write lock until it closes: DuckLake
+    retries a commit that loses a race on PostgreSQL, but SQLite's "database is locked" fails
+    the commit outright (two workers publishing at once lost a third of their commits).
+    """
+    catalog = settings.resolved_lake_catalog
+    with ExitStack() as stack:
+        if catalog.startswith("sqlite:"):
+            _prepare_sqlite_catalog(catalog)
+            if not read_only:
+                stack.enter_context(write_lock_for(_sqlite_file(catalog)).held())
+        yield stack.enter_context(_attached(settings, read_only=read_only))
+
+
+@contextmanager
+def _attached(settings: Settings, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     catalog = settings.resolved_lake_catalog
     data_url = settings.resolved_lake_data_url
-    if catalog.startswith("sqlite:"):
-        _prepare_sqlite_catalog(catalog)
     if "://" not in data_url:
         Path(data_url).mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(":memory:", config={"threads": 2})

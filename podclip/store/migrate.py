@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 import podclip.store.migrations as migrations_pkg
 from podclip.core.errors import StoreError
 from podclip.core.settings import Settings
+from podclip.store.lake_transaction import transaction
 from podclip.store.ops import make_sqlite_dir, sqlite_path, sqlite_pragmas
 from podclip.store.schema import schema_migrations
 
@@ -192,8 +193,7 @@ def upgrade_lake(conn: duckdb.DuckDBPyConnection) -> list[int]:
     for module in _modules("lake_"):
         if module.VERSION in done:
             continue
-        conn.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(conn):
             conn.execute("USE lake")
             for statement in module.STATEMENTS:
                 conn.execute(statement)
@@ -201,9 +201,5 @@ def upgrade_lake(conn: duckdb.DuckDBPyConnection) -> list[int]:
                 "INSERT INTO lake.lake_migrations VALUES (?, ?, now())",
                 [module.VERSION, module.NAME],
             )
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
         applied.append(module.VERSION)
     return applied

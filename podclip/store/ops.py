@@ -10,10 +10,7 @@ sandbox API keys and are never processed (drainers ask :func:`queued_jobs` for `
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import threading
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -38,6 +35,7 @@ from podclip.store.job_record import (
 from podclip.store.job_record import as_utc as as_utc
 from podclip.store.schema import DEFAULT_ACCOUNT_ID, job_events, jobs
 from podclip.store.webhook_outbox import record_job_event
+from podclip.store.write_lock import write_lock_for
 
 
 @lru_cache(maxsize=8)
@@ -73,7 +71,7 @@ def write_engine_for(url: str) -> Engine:
     if path is None:
         return base
     engine = create_engine(url, connect_args={"timeout": 30})
-    lock = _WriteLock(f"{path}.write.lock")
+    lock = write_lock_for(path)
 
     def _connect(dbapi_conn: Any, record: Any) -> None:
         sqlite_pragmas(dbapi_conn, record)
@@ -102,28 +100,6 @@ def write_engine_for(url: str) -> Engine:
 
 
 _HOLDS_WRITE_LOCK = "podclip_holds_write_lock"
-
-
-class _WriteLock:
-    """One writer at a time across threads (a lock) and processes (``flock`` on a file)."""
-
-    def __init__(self, path: str) -> None:
-        self._threads = threading.Lock()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def acquire(self) -> None:
-        self._threads.acquire()
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-        except BaseException:
-            self._threads.release()
-            raise
-
-    def release(self) -> None:
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._threads.release()
 
 
 def sqlite_path(url: str) -> str | None:

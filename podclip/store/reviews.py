@@ -17,6 +17,7 @@ from typing import Any
 
 from podclip.core.settings import Settings
 from podclip.store import lake
+from podclip.store.lake_transaction import transaction
 
 ACTIONS = frozenset({"approve", "reject", "trim", "caption_fix", "style", "create"})
 SCORE_BAND_WIDTH = 20
@@ -90,17 +91,11 @@ def record(settings: Settings, events: list[ReviewEvent]) -> None:
         ]
         for e in events
     ]
-    with lake.connect(settings) as conn:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            conn.executemany(
-                "INSERT INTO clip_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    with lake.connect(settings) as conn, transaction(conn):
+        conn.executemany(
+            "INSERT INTO clip_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:
