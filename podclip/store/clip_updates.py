@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import duckdb
+
 from podclip.core.records import RenderedClip
 from podclip.core.settings import Settings
 from podclip.scoring.types import ScoredMoment
 from podclip.store import lake
 from podclip.store.clips import ClipFile
-from podclip.store.lake_transaction import transaction
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def replace_clips(
 ) -> None:
     """Write ``updates`` (and the corrected ``show_notes`` body) in one lake transaction."""
     now = datetime.now(UTC)
-    with lake.connect(settings) as conn, transaction(conn):
+
+    def write(conn: duckdb.DuckDBPyConnection) -> None:
         for u in updates:
             key = [u.clip_id, job_id]
             conn.execute("DELETE FROM renders WHERE clip_id = ? AND job_id = ?", key)
@@ -127,3 +129,5 @@ def replace_clips(
                 "UPDATE episode_outputs SET body = ? WHERE job_id = ? AND kind = 'show_notes'",
                 [show_notes, job_id],
             )
+
+    lake.write(settings, write)

@@ -19,7 +19,6 @@ import pyarrow as pa
 from podclip.core.records import ClipPlan, RenderedClip, Transcript
 from podclip.core.settings import Settings
 from podclip.store import lake
-from podclip.store.lake_transaction import transaction
 
 WORD_TYPE = pa.struct(
     [
@@ -95,7 +94,8 @@ def publish(settings: Settings, batch: PublishBatch) -> None:
     outputs = _outputs_table(batch, now)
     files = _clip_files_table(batch, now)
     episodes = _episodes_table(batch, now)
-    with lake.connect(settings) as conn, transaction(conn):
+
+    def write(conn: duckdb.DuckDBPyConnection) -> None:
         for table in TABLES:
             conn.execute(f"DELETE FROM {table} WHERE job_id = ?", [batch.job_id])
         _insert(conn, "transcript_segments", segments)
@@ -104,6 +104,8 @@ def publish(settings: Settings, batch: PublishBatch) -> None:
         _insert(conn, "episode_outputs", outputs)
         _insert(conn, "clip_files", files)
         _insert(conn, "episodes", episodes)
+
+    lake.write(settings, write)
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:

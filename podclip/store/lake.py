@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from podclip.store import backends, migrate
 
 # extension_path is also taken from here by callers (tests, benchmarks).
 from podclip.store.backends import extension_path
+from podclip.store.lake_transaction import run_transaction
 from podclip.store.write_lock import write_lock_for
 
 _migrated: set[str] = set()
@@ -103,6 +104,12 @@ def _attached(settings: Settings, *, read_only: bool) -> Iterator[duckdb.DuckDBP
         raise StoreError(f"lake error: {exc}") from exc
     finally:
         conn.close()
+
+
+def write(settings: Settings, work: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
+    """Run ``work`` as one lake transaction on a writer connection, again if it lost a race."""
+    with connect(settings) as conn:
+        run_transaction(conn, work)
 
 
 _readers: dict[str, duckdb.DuckDBPyConnection] = {}

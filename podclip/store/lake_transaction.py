@@ -1,11 +1,24 @@
-"""One lake transaction: a DuckDB ``BEGIN`` ... ``COMMIT`` that leaves nothing behind on failure."""
+"""One lake transaction: a DuckDB ``BEGIN`` ... ``COMMIT`` that leaves nothing behind on failure,
+run again when its commit lost a race to another writer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import duckdb
+
+WRITE_ATTEMPTS = 6
+FIRST_WAIT_SECONDS = 0.05
+# DuckLake retries a commit that raced another by itself, unless the two really conflict by its
+# rules ("Transaction conflict - ..."); one of those is coarse: a transaction that deletes
+# inlined rows from a table conflicts with any concurrent insert into that table, so a job
+# published again (or a clip re-rendered) failed the publish of an unrelated job beside it.
+# DuckDB's own tables say "Conflict on update!". SQLite says "database is locked" when a writer
+# podclip does not queue (an analyst's session) holds the catalog.
+_LOST_RACE = ("conflict", "database is locked")
 
 
 @contextmanager
@@ -23,3 +36,29 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def lost_race(exc: duckdb.Error) -> bool:
+    """Whether the transaction failed only because another writer committed first."""
+    message = str(exc).lower()
+    return isinstance(exc, duckdb.TransactionException) and any(m in message for m in _LOST_RACE)
+
+
+def run_transaction(
+    conn: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], object]
+) -> None:
+    """Run ``work`` in one transaction; run it again on the newest snapshot when it lost a race.
+
+    ``work`` must state the whole change (delete what it replaces, then insert), so that running
+    it again is the same change.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with transaction(conn):
+                work(conn)
+            return
+        except duckdb.Error as exc:
+            if attempt == WRITE_ATTEMPTS or not lost_race(exc):
+                raise
+        wait = FIRST_WAIT_SECONDS * 2 ** (attempt - 1)
+        time.sleep(wait + random.uniform(0, wait))

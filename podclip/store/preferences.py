@@ -106,8 +106,10 @@ def save(settings: Settings, account_id: str, adjustment: ShowAdjustment) -> Non
         adjustment.to_json(),
         datetime.now(UTC),
     ]
-    with lake.connect(settings) as conn:
-        conn.execute("INSERT INTO show_adjustments VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+    lake.write(
+        settings,
+        lambda conn: conn.execute("INSERT INTO show_adjustments VALUES (?, ?, ?, ?, ?, ?, ?)", row),
+    )
 
 
 def latest(settings: Settings, account_id: str, show_name: str) -> ShowAdjustment | None:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
+
 from podclip.core.settings import Settings
 from podclip.store import lake
-from podclip.store.lake_transaction import transaction
 
 ACTIONS = frozenset({"approve", "reject", "trim", "caption_fix", "style", "create"})
 SCORE_BAND_WIDTH = 20
@@ -91,11 +92,14 @@ def record(settings: Settings, events: list[ReviewEvent]) -> None:
         ]
         for e in events
     ]
-    with lake.connect(settings) as conn, transaction(conn):
+
+    def write(conn: duckdb.DuckDBPyConnection) -> None:
         conn.executemany(
             "INSERT INTO clip_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+
+    lake.write(settings, write)
 
 
 def for_job(settings: Settings, job_id: str) -> list[dict[str, Any]]:

@@ -7,10 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from podclip.core.settings import get_settings
+from podclip.store import backends
 from podclip.store.clips import publish, row_counts
+from tests.support import postgres
 from tests.support.seed import make_batch, seed_published_job
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,20 +49,36 @@ def test_killed_publish_leaves_lake_unchanged(data_root: Path) -> None:
     }
 
 
-def test_two_processes_publishing_at_once_lose_no_commit(data_root: Path) -> None:
-    # Two workers finishing jobs together: on the SQLite catalog, before writers queued on the
-    # catalog's write lock, about a third of these commits failed with "database is locked".
-    settings = get_settings()
-    seed_published_job(settings)  # the lake exists, so both writers start publishing at once
-    count = 12
+@pytest.fixture(params=["sqlite", "postgres"])
+def lake_catalog(request: pytest.FixtureRequest, data_root: Path) -> Iterator[str]:
+    """The lake's catalog: the default SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    reason = None if postgres.required() else postgres.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    url = postgres.create_database("lake")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PODCLIP_LAKE_CATALOG", f"postgres:{backends.libpq_from_url(url)}")
+            get_settings.cache_clear()
+            yield "postgres"
+        get_settings.cache_clear()
+    finally:
+        postgres.drop_database(url)
+
+
+def _publish_beside(*runs: list[str]) -> None:
+    """Run ``tests.support.publish_many`` once per argument list, all at once; each must land."""
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.support.publish_many", prefix, str(count)],
+            [sys.executable, "-m", "tests.support.publish_many", *args],
             cwd=REPO,
             env={**os.environ},
             stderr=subprocess.PIPE,
         )
-        for prefix in ("worker_a", "worker_b")
+        for args in runs
     ]
     try:
         for proc in procs:
@@ -67,6 +88,28 @@ def test_two_processes_publishing_at_once_lose_no_commit(data_root: Path) -> Non
         for proc in procs:
             proc.kill()
             proc.communicate()
+
+
+def test_two_processes_publishing_at_once_lose_no_commit(lake_catalog: str) -> None:
+    # Two workers finishing jobs together: on the SQLite catalog, before writers queued on the
+    # catalog's write lock, about a third of these commits failed with "database is locked".
+    settings = get_settings()
+    seed_published_job(settings)  # the lake exists, so both writers start publishing at once
+    count = 12
+    _publish_beside(["worker_a", str(count)], ["worker_b", str(count)])
     for prefix in ("worker_a", "worker_b"):
         for i in range(count):
             assert set(row_counts(settings, f"{prefix}_{i}").values()) == {1}, f"{prefix}_{i}"
+
+
+def test_a_job_published_again_beside_others_loses_no_commit(lake_catalog: str) -> None:
+    # A rerun deletes the job's rows before inserting new ones. On a PostgreSQL catalog DuckLake
+    # calls deleting inlined rows while another transaction inserts into the same table a
+    # conflict, and neither retried: a third of both processes' commits failed.
+    settings = get_settings()
+    seed_published_job(settings)
+    count = 12
+    _publish_beside(["rerun", str(count), "--again"], ["fresh", str(count)])
+    assert set(row_counts(settings, "rerun_0").values()) == {1}
+    for i in range(count):
+        assert set(row_counts(settings, f"fresh_{i}").values()) == {1}, f"fresh_{i}"
