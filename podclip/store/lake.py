@@ -26,6 +26,9 @@ from podclip.store.write_lock import write_lock_for
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
+# pg_advisory_lock key for a lake's first attach: any constant shared by every podclip process
+# (the operational database's migrations use another).
+_SCHEMA_LOCK_ID = 0x706F646C616B65
 
 
 def _load_extensions(conn: duckdb.DuckDBPyConnection, catalog: str) -> None:
@@ -42,7 +45,11 @@ _prepare_lock = threading.Lock()
 
 def _prepare_sqlite_catalog(catalog: str) -> None:
     """Put the catalog in WAL mode (readers then stay fast while pipelines commit), once per
-    process and before DuckDB opens it here.
+    process, before DuckDB opens it here, and under the catalog's write lock.
+
+    Opening the catalog with Python's sqlite3 while another process's DuckDB committed to it lost
+    that commit without an error: two processes publishing at once lost the first commit after
+    start in 6 of 12 runs, and 0 of 12 with this step under the write lock.
 
     Python's sqlite3 and DuckDB's sqlite extension are two copies of SQLite; closing a file in
     one drops the POSIX locks the other holds on it (sqlite.org/howtocorrupt.html, 2.2.1), so
@@ -66,17 +73,46 @@ def _sqlite_file(catalog: str) -> str:
 def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield an in-memory DuckDB with the lake attached as ``lake`` and selected by ``USE``.
 
-    A writer on a SQLite catalog holds the catalog's write lock until it closes: DuckLake
-    retries a commit that loses a race on PostgreSQL, but SQLite's "database is locked" fails
-    the commit outright (two workers publishing at once lost a third of their commits).
+    A writer on a SQLite catalog holds the catalog's write lock until it closes: SQLite's
+    "database is locked" fails a DuckLake commit outright (two workers publishing at once lost a
+    third of their commits). On PostgreSQL writers do not queue; :func:`write` runs a
+    transaction again when it lost a race.
     """
     catalog = settings.resolved_lake_catalog
     with ExitStack() as stack:
         if catalog.startswith("sqlite:"):
-            _prepare_sqlite_catalog(catalog)
-            if not read_only:
-                stack.enter_context(write_lock_for(_sqlite_file(catalog)).held())
+            Path(_sqlite_file(catalog)).parent.mkdir(parents=True, exist_ok=True)
+            lock = write_lock_for(_sqlite_file(catalog))
+            if read_only:
+                with lock.held():
+                    _prepare_sqlite_catalog(catalog)
+            else:
+                stack.enter_context(lock.held())
+                _prepare_sqlite_catalog(catalog)
         yield stack.enter_context(_attached(settings, read_only=read_only))
+
+
+@contextmanager
+def _schema_lock(catalog: str) -> Iterator[None]:
+    """Held while a process first attaches the lake as a writer, and so may create or migrate it.
+
+    On a fresh PostgreSQL catalog DuckLake creates its own tables at the first ATTACH; three
+    processes starting at once failed one with a duplicate key. A session-level advisory lock
+    queues them across machines, as the operational database's migrations do. A SQLite writer
+    already holds the catalog's write lock here.
+    """
+    kind, _, conninfo = catalog.partition(":")
+    if kind not in ("postgres", "postgresql"):
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as pg:
+        pg.execute("SELECT pg_advisory_lock(%s)", [_SCHEMA_LOCK_ID])
+        try:
+            yield
+        finally:
+            pg.execute("SELECT pg_advisory_unlock(%s)", [_SCHEMA_LOCK_ID])
 
 
 @contextmanager
@@ -92,10 +128,12 @@ def _attached(settings: Settings, *, read_only: bool) -> Iterator[duckdb.DuckDBP
         options = f"DATA_PATH '{data_url}'"
         if read_only:
             options += ", READ_ONLY"
-        conn.execute(f"ATTACH 'ducklake:{catalog}' AS lake ({options})")
         key = f"{catalog}|{data_url}"
-        if not read_only and key not in _migrated:
-            with _migrate_lock:
+        if read_only or key in _migrated:
+            conn.execute(f"ATTACH 'ducklake:{catalog}' AS lake ({options})")
+        else:
+            with _migrate_lock, _schema_lock(catalog):
+                conn.execute(f"ATTACH 'ducklake:{catalog}' AS lake ({options})")
                 migrate.upgrade_lake(conn)
                 _migrated.add(key)
         conn.execute("USE lake")

@@ -1,4 +1,5 @@
-"""What only PostgreSQL has to show: migrations from three processes at once (an advisory lock),
+"""What only PostgreSQL has to show: migrations from three processes at once (an advisory lock,
+for the operational database and for the lake's first attach),
 a drainer skipping the jobs another is claiming (``SKIP LOCKED``), and DuckLake on a PostgreSQL
 catalog read together with the operational tables by ``podclip sql``."""
 
@@ -51,6 +52,29 @@ def test_three_processes_migrate_one_fresh_database(pg_url: str) -> None:
     with ops.engine_for(pg_url).connect() as conn:
         versions = conn.execute(select(schema_migrations.c.version)).scalars().all()
     assert len(versions) == len(set(versions)) and max(versions) == head()
+
+
+def test_three_processes_open_one_fresh_lake_catalog(tmp_path: Path, pg_url: str) -> None:
+    # DuckLake creates its tables at the first ATTACH of a catalog; without a lock, one of three
+    # processes starting at once failed (a duplicate key in PostgreSQL's catalog, or a conflict).
+    catalog = f"postgres:{backends.libpq_from_url(pg_url)}"
+    code = (
+        "from podclip.core.settings import Settings; from podclip.store import lake; "
+        f"lake.ensure_schema(Settings(data_root={str(tmp_path / 'data')!r}, "
+        f"lake_catalog={catalog!r})); print('ok')"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [out.strip() for out, _ in results] == ["ok"] * 3, [err[-800:] for _, err in results]
+    settings = Settings(data_root=tmp_path / "data", lake_catalog=catalog)
+    with lake.connect(settings, read_only=True) as conn:
+        versions = [r[0] for r in conn.execute("SELECT version FROM lake_migrations").fetchall()]
+    assert len(versions) == len(set(versions)) > 0
 
 
 def test_a_drainer_skips_jobs_another_is_claiming(migrated_pg_url: str) -> None:

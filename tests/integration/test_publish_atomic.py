@@ -93,6 +93,8 @@ def _publish_beside(*runs: list[str]) -> None:
 def test_two_processes_publishing_at_once_lose_no_commit(lake_catalog: str) -> None:
     # Two workers finishing jobs together: on the SQLite catalog, before writers queued on the
     # catalog's write lock, about a third of these commits failed with "database is locked".
+    # Then, in about half of the runs beside another test, the first commit after the seed was
+    # lost without an error while the other process opened the catalog with Python's sqlite3.
     settings = get_settings()
     seed_published_job(settings)  # the lake exists, so both writers start publishing at once
     count = 12
