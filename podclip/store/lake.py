@@ -81,12 +81,12 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
         if catalog.startswith("sqlite:"):
             Path(_sqlite_file(catalog)).parent.mkdir(parents=True, exist_ok=True)
             lock = write_lock_for(_sqlite_file(catalog))
-            if read_only:
-                with lock.held():
-                    _prepare_sqlite_catalog(catalog)
-            else:
+            if not read_only:
                 stack.enter_context(lock.held())
                 _prepare_sqlite_catalog(catalog)
+            elif catalog not in _prepared_catalogs:  # a reader waits on writers only this once
+                with lock.held():
+                    _prepare_sqlite_catalog(catalog)
         yield stack.enter_context(_attached(settings, read_only=read_only))
 
 

@@ -1,5 +1,5 @@
 """A publish killed half-way leaves the lake exactly as it was; a rerun publishes once; two
-processes publishing at once both land every job."""
+processes publishing at once both land every job; a reader does not wait for a writer."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from podclip.core.settings import get_settings
-from podclip.store import backends
+from podclip.store import backends, lake
 from podclip.store.clips import publish, row_counts
 from tests.support import postgres
 from tests.support.seed import make_batch, seed_published_job
@@ -115,3 +115,33 @@ def test_a_job_published_again_beside_others_loses_no_commit(lake_catalog: str) 
     assert set(row_counts(settings, "rerun_0").values()) == {1}
     for i in range(count):
         assert set(row_counts(settings, f"fresh_{i}").values()) == {1}, f"fresh_{i}"
+
+
+def test_a_reader_does_not_wait_for_a_writer(data_root: Path) -> None:
+    # `podclip sql` opens the lake read-only; it must not queue behind a publish that holds the
+    # SQLite catalog's write lock (it did, for the whole publish, once per query).
+    settings = get_settings()
+    seed_published_job(settings)
+    with lake.connect(settings, read_only=True):
+        pass  # this process has put the catalog in WAL mode once
+    catalog_file = settings.resolved_lake_catalog.removeprefix("sqlite:")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from podclip.store.write_lock import write_lock_for; "
+            f"write_lock_for({catalog_file!r}).acquire(); "
+            "print('held', flush=True); time.sleep(60)",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with lake.connect(settings, read_only=True) as conn:
+            assert conn.execute("SELECT count(*) FROM clips").fetchone() == (1,)
+        assert holder.poll() is None, "the read waited until the writer was gone"
+    finally:
+        holder.kill()
+        holder.communicate()
