@@ -521,6 +521,11 @@ def leans_back(line: str) -> bool:
     return len(words) > 1 and words[-1] in _BACK_REFERENCES
 
 
+def ends_sentence(line: str) -> bool:
+    """Whether the line ends on a sentence mark ("." "?" "!"), closing quotes aside."""
+    return line.rstrip().rstrip(_CLOSERS).endswith((".", "?", "!"))
+
+
 def trails_off(line: str) -> bool:
     """Whether the speaker broke off before the end ("…", "...", a dash)."""
     return line.rstrip(_CLOSERS).endswith(_TRAILING_OFF)
@@ -585,11 +590,14 @@ def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
     that, the strongest line that does not lean on what came before."""
     lines = _pieces(sentences, sorted(range(len(sentences)), key=lambda i: -strength[i]))
     cased = has_case(*sentences)
+    punctuated = any(ends_sentence(s) for s in sentences)
     first = None
     for line in lines:
         hook = hook_candidate(line, cased)
-        # A line that points back at what came before is the hook only when every line does.
-        if hook and not leans_back(hook):
+        # A line that points back at what came before, or (in a punctuated transcript) one cut
+        # off where the speaker changed ("... will copy" + "you, let them try"), is the hook
+        # only when every line is.
+        if hook and not leans_back(hook) and (ends_sentence(line) or not punctuated):
             return hook
         first = first or hook
     if first:

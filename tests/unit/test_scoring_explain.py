@@ -403,6 +403,25 @@ def test_a_line_that_points_back_is_the_hook_only_when_no_other_line_stands_alon
     assert pick_hook([line], [1.0]) == line
 
 
+def test_a_line_cut_off_where_the_speaker_changed_is_no_hook_when_a_whole_one_exists() -> None:
+    # The bundled sample, as transcribed and diarized: the speaker change fell one word early,
+    # so "... will copy" ends a sentence that the speaker finished with "you".
+    sentences = [
+        "I think you should raise money now and grow faster.",
+        "I disagree.",
+        "Growing too fast is how good companies break.",
+        "But if you wait, A bigger company will copy",
+        "you, let them try, they cannot copy the trust we built.",
+    ]
+    strength = [0.5, 0.2, 0.6, 0.9, 0.4]
+    assert pick_hook(sentences, strength) == "Growing too fast is how good companies break."
+    # Without any punctuation in the transcript, a line's end says nothing: the strongest wins.
+    bare = [s.rstrip(".") for s in sentences]
+    assert pick_hook(bare, strength) == "If you wait, A bigger company will copy."
+    # Only cut-off lines: the strongest of them is still the hook.
+    assert pick_hook(sentences[3:4], [1.0]) == "If you wait, A bigger company will copy."
+
+
 def test_lines_that_stand_alone_are_not_taken_for_pointing_back() -> None:
     for line in (
         "Now, I've gone to some events and spent more on tyres than on the car.",
