@@ -35,6 +35,7 @@ from podclip.scoring import (
 )
 from podclip.scoring.classifier import get_classifier, read_sidecar
 from podclip.scoring.dataset import load_examples, written_files
+from podclip.scoring.encodings import forget_encodings
 from podclip.scoring.types import Segment, Word
 from podclip.scoring.windows import build_sentences
 
@@ -135,6 +136,7 @@ class Run:
 def timed_run(segments: list[Segment], sentences: list[str], options: ScoringOptions) -> Run:
     """Time the scoring path and, right after it, the baseline (so both see similar load)."""
     classifier = get_classifier(options.torch_threads)
+    forget_encodings()  # each run pays for the model passes, as a new episode does
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     windows = build_windows(segments, options)
@@ -197,6 +199,12 @@ def main() -> None:
     best = min(runs, key=lambda r: r.total_s)
     baseline_s = min(r.baseline_s for r in runs)
     total_s = best.total_s
+    # The same hour scored again in this process (other options, a show's deeper pool): its
+    # sentence encodings are kept (scoring/encodings.py).
+    windows = build_windows(segments, options)
+    t0 = time.perf_counter()
+    score_windows(windows, options)
+    rescore_s = time.perf_counter() - t0
 
     result = {
         "model_version": MODEL_VERSION,
@@ -215,6 +223,7 @@ def main() -> None:
         "baseline_embed_sentences_seconds": round(baseline_s, 3),
         "baseline_seconds_all_runs": [round(r.baseline_s, 3) for r in runs],
         "context_pass_seconds": round(min(r.context_s for r in runs), 3),
+        "score_windows_again_seconds": round(rescore_s, 3),
         "ratio_to_baseline": round(total_s / baseline_s, 2),
         # CPU seconds of this process (all its threads) in the fastest run.
         "total_cpu_seconds": round(best.cpu_s, 3),
@@ -243,6 +252,7 @@ def main() -> None:
         ("baseline: embed sentences once (s)", f"{baseline_s:.3f}"),
         ("total / baseline", f"{total_s / baseline_s:.2f}x"),
         ("context pass alone (s)", f"{min(r.context_s for r in runs):.3f}"),
+        ("score the same hour again (s)", f"{rescore_s:.3f}"),
         ("CPU s: total / baseline", f"{best.cpu_s:.2f} / {best.baseline_cpu_s:.2f}"),
         ("load average at start", f"{load_avg:.2f}"),
     ]

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .classifier import Classifier, embed_unique, get_classifier
+from .classifier import Classifier, get_classifier
 from .cues import sentence_cues
+from .encodings import episode_encodings
 from .explain import explain_span, line_strength, quotability
 from .features import make_table, span_features
 from .housekeeping import housekeeping_evidence, housekeeping_spans
@@ -110,14 +111,9 @@ def score_with(
     rows = _collect_rows(windows)
     cue_cache = {t: sentence_cues(t) for t in dict.fromkeys(rows.texts)}
     cues = [cue_cache[t] for t in rows.texts]
-    encode_context = classifier.encode_context
     # The episode is one running text: each sentence's context is what was said before it.
-    states = (
-        encode_context(rows.texts, [i == 0 for i in range(len(rows.texts))])
-        if encode_context
-        else None
-    )
-    table = make_table(embed_unique(rows.texts, classifier.embed), cues, rows.speakers, states)
+    embedded, states = episode_encodings(classifier, rows.texts)
+    table = make_table(embedded, cues, rows.speakers, states)
 
     # In blocks of windows: a long episode's feature matrix (48k windows x 1,038 in float64
     # while it is built) would otherwise hold over a gigabyte at once.
