@@ -408,7 +408,11 @@ def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
     # day ..." is quoted "The next day ...").
     openers = [_capitalised(line) for line in _openers(pieces, has_case(*sentences))]
     whole = [line for line in openers if len(line) <= KEY_LINE_MAX_CHARS and not trails_off(line)]
+    # As for the hook: a line cut off where the speaker changed is quoted only when no
+    # finished one is left (in a transcript that marks its sentence ends at all).
+    punctuated = any(ends_sentence(s) for s in sentences)
     if whole:
+        whole.sort(key=lambda line: punctuated and not ends_sentence(line))  # stable
         return whole[0].replace('"', "'")
     if openers:
         return _clause(openers[0].replace('"', "'"), KEY_LINE_MAX_CHARS)

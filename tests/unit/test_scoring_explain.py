@@ -422,6 +422,15 @@ def test_a_line_cut_off_where_the_speaker_changed_is_no_hook_when_a_whole_one_ex
     assert pick_hook(sentences[3:4], [1.0]) == "If you wait, A bigger company will copy."
 
 
+def test_the_key_line_is_a_finished_sentence_when_the_clip_has_one() -> None:
+    # rev16-train episode 3: the strongest line runs into the next speaker's turn.
+    cut = "Put on your BCBG or whatever it is, go out to free before 12 and scout like"
+    whole = "Break up with the boyfriend and then just call the friend."
+    reason, hook, _ = run_explain([cut, whole], "how_to", ["A", "B"])
+    assert reason.endswith(f': "{whole.rstrip(".")}".'), reason
+    assert hook == whole
+
+
 def test_lines_that_stand_alone_are_not_taken_for_pointing_back() -> None:
     for line in (
         "Now, I've gone to some events and spent more on tyres than on the car.",
