@@ -92,8 +92,10 @@ class GGUFFile:
         kind = GGMLQuantizationType(info.ggml_type)
         raw = np.frombuffer(self._map, dtype=np.uint8, count=info.n_bytes, offset=info.start)
         rows = raw.reshape(*info.shape[:-1], -1)  # bytes per row, as dequantize expects them
-        out = np.asarray(dequantize(rows, kind), dtype=np.float32)
-        return out.reshape(info.shape)
+        out = np.asarray(dequantize(rows, kind), dtype=np.float32).reshape(info.shape)
+        # A float32 tensor comes back as a view of the file: copied, so that it outlives the
+        # file and the file can be closed.
+        return out.copy() if np.may_share_memory(out, raw) else out
 
     def _read_header(self) -> None:
         buf = self._map

@@ -94,6 +94,14 @@ def test_tensors_dequantize_as_gguf_pys_reader_gives_them(
         )
 
 
+def test_a_tensor_outlives_its_file(written: tuple[Path, dict[str, np.ndarray]]) -> None:
+    path, originals = written
+    ours = GGUFFile(path)
+    plain = ours.tensor("token_embd.weight")  # float32 in the file: no dequantizing to do
+    ours.close()  # a view of the file still handed out would make this raise BufferError
+    np.testing.assert_array_equal(plain, originals["token_embd.weight"])
+
+
 def test_a_file_that_is_not_gguf_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "not.gguf"
     path.write_bytes(b"PK\x03\x04" + bytes(64))

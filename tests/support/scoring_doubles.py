@@ -13,6 +13,7 @@ import numpy as np
 
 from podclip.scoring.context_encoder import CONTEXT_DIM, SentenceStates
 from podclip.scoring.embedder import EMBEDDING_DIM
+from podclip.scoring.types import Segment, Word
 
 
 class HashEmbedder:
@@ -38,3 +39,29 @@ class HashContext:
                 sums[i] += np.random.default_rng(zlib.crc32(word.encode())).normal(size=CONTEXT_DIM)
         counts = np.asarray([len(s.split()) for s in sentences], dtype=np.float32)
         return SentenceStates(sums, counts)
+
+
+LINES = (
+    "Here is the rule I wish I had learned at twenty.",
+    "Most people wait for motivation, and it never shows up.",
+    "Yeah.",
+    "By 2030 half of the jobs in this field will look different.",
+    "What would you tell someone who is starting today?",
+    "Start small, write it down, and check it every Sunday.",
+)
+
+
+def make_segments(seconds: float) -> list[Segment]:
+    """One segment per line, words timed at 2.7 words/s, two alternating speakers."""
+    segments: list[Segment] = []
+    t, i = 0.0, 0
+    while t < seconds:
+        line = LINES[i % len(LINES)]
+        words = []
+        for token in line.split():
+            words.append(Word(round(t, 3), round(t + 0.3, 3), " " + token))
+            t += 1 / 2.7
+        segments.append(Segment(words[0].start, words[-1].end, line, tuple(words), "AB"[i % 2]))
+        t += 0.4
+        i += 1
+    return segments

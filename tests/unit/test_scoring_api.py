@@ -22,33 +22,8 @@ from podclip.scoring import (
 from podclip.scoring.classifier import Classifier, load_committed_head
 from podclip.scoring.explain import HOOK_MAX_CHARS
 from podclip.scoring.scorer import score_with
-from podclip.scoring.types import Segment, Window, Word
-from tests.support.scoring_doubles import HashContext, HashEmbedder
-
-LINES = (
-    "Here is the rule I wish I had learned at twenty.",
-    "Most people wait for motivation, and it never shows up.",
-    "Yeah.",
-    "By 2030 half of the jobs in this field will look different.",
-    "What would you tell someone who is starting today?",
-    "Start small, write it down, and check it every Sunday.",
-)
-
-
-def make_segments(seconds: float) -> list[Segment]:
-    """One segment per line, words timed at 2.7 words/s, two alternating speakers."""
-    segments: list[Segment] = []
-    t, i = 0.0, 0
-    while t < seconds:
-        line = LINES[i % len(LINES)]
-        words = []
-        for token in line.split():
-            words.append(Word(round(t, 3), round(t + 0.3, 3), " " + token))
-            t += 1 / 2.7
-        segments.append(Segment(words[0].start, words[-1].end, line, tuple(words), "AB"[i % 2]))
-        t += 0.4
-        i += 1
-    return segments
+from podclip.scoring.types import Window
+from tests.support.scoring_doubles import HashContext, HashEmbedder, make_segments
 
 
 def test_public_names() -> None:

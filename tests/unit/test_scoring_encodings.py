@@ -12,8 +12,7 @@ from podclip.scoring.classifier import Classifier, load_committed_head
 from podclip.scoring.context_encoder import SentenceStates
 from podclip.scoring.encodings import KEPT_EPISODES, episode_encodings, forget_encodings
 from podclip.scoring.scorer import score_with
-from tests.support.scoring_doubles import HashContext, HashEmbedder
-from tests.unit.test_scoring_api import make_segments
+from tests.support.scoring_doubles import HashContext, HashEmbedder, make_segments
 
 
 class CountingEmbedder(HashEmbedder):
