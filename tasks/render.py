@@ -127,7 +127,7 @@ class RenderOptions(ContentIdentity):
     logo: str | None = None
     """Media-store key of the brand logo PNG (``brand/<sha256>.png``), drawn top left."""
     ffmpeg_threads: int = field(default=0, metadata=NOT_IDENTITY)
-    """ffmpeg threads (0: its choice; speed only)."""
+    """x264 threads per render (`RenderSettings.encoder_threads`; speed only)."""
     concurrency: int = field(default=2, metadata=NOT_IDENTITY)
     """Renders at once per process."""
     timeout_seconds: float = field(default=600.0, metadata=NOT_IDENTITY)
@@ -162,7 +162,7 @@ def render_options(
         primary=brand.primary,
         secondary=brand.secondary,
         logo=brand.logo,
-        ffmpeg_threads=settings.ffmpeg_threads,
+        ffmpeg_threads=settings.encoder_threads(),
         concurrency=settings.concurrency,
         timeout_seconds=settings.timeout_seconds,
     )

@@ -86,7 +86,7 @@ def trailer_options(trailer: TrailerSettings, render: RenderSettings) -> Trailer
         x264_preset=render.x264_preset,
         audio_bitrate=render.audio_bitrate,
         font=font,
-        ffmpeg_threads=render.ffmpeg_threads,
+        ffmpeg_threads=render.encoder_threads(),
         timeout_seconds=render.timeout_seconds,
     )
 
