@@ -27,7 +27,15 @@ import numpy.typing as npt
 
 from .cues import CueMatch, SentenceCues
 from .labels import DISPLAY_NAME, LABELS, NONE_LABEL
-from .text import FILLER_WORDS, LOWER, UPPER, is_filler_sentence, opener_penalty, words_of
+from .text import (
+    FILLER_WORDS,
+    LOWER,
+    UPPER,
+    ends_sentence,
+    is_filler_sentence,
+    opener_penalty,
+    words_of,
+)
 
 HOOK_MAX_CHARS = 120
 PHRASE_MAX_CHARS = 60
@@ -410,9 +418,9 @@ def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
     whole = [line for line in openers if len(line) <= KEY_LINE_MAX_CHARS and not trails_off(line)]
     # As for the hook: a line cut off where the speaker changed is quoted only when no
     # finished one is left (in a transcript that marks its sentence ends at all).
-    punctuated = any(ends_sentence(s) for s in sentences)
+    marked = marks_ends(*sentences)
     if whole:
-        whole.sort(key=lambda line: punctuated and not ends_sentence(line))  # stable
+        whole.sort(key=lambda line: marked and not is_finished(line))  # stable
         return whole[0].replace('"', "'")
     if openers:
         return _clause(openers[0].replace('"', "'"), KEY_LINE_MAX_CHARS)
@@ -525,9 +533,16 @@ def leans_back(line: str) -> bool:
     return len(words) > 1 and words[-1] in _BACK_REFERENCES
 
 
-def ends_sentence(line: str) -> bool:
-    """Whether the line ends on a sentence mark ("." "?" "!"), closing quotes aside."""
-    return line.rstrip().rstrip(_CLOSERS).endswith((".", "?", "!"))
+def is_finished(line: str) -> bool:
+    """Whether the line's last word closes a sentence (`text.ends_sentence`: not "Dr.")."""
+    words = line.split()
+    return bool(words) and ends_sentence(words[-1])
+
+
+def marks_ends(*texts: str) -> bool:
+    """Whether the transcript marks sentence ends at all (any of these texts is finished): in
+    one that does not, a line's end says nothing about whether the speaker finished it."""
+    return any(is_finished(text) for text in texts)
 
 
 def trails_off(line: str) -> bool:
@@ -594,14 +609,14 @@ def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
     that, the strongest line that does not lean on what came before."""
     lines = _pieces(sentences, sorted(range(len(sentences)), key=lambda i: -strength[i]))
     cased = has_case(*sentences)
-    punctuated = any(ends_sentence(s) for s in sentences)
+    marked = marks_ends(*sentences)
     first = None
     for line in lines:
         hook = hook_candidate(line, cased)
         # A line that points back at what came before, or (in a punctuated transcript) one cut
         # off where the speaker changed ("... will copy" + "you, let them try"), is the hook
         # only when every line is.
-        if hook and not leans_back(hook) and (ends_sentence(line) or not punctuated):
+        if hook and not leans_back(hook) and (is_finished(line) or not marked):
             return hook
         first = first or hook
     if first:

@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from podclip.scoring.cues import sentence_cues
-from podclip.scoring.explain import HOOK_MAX_CHARS, explain, leans_back, make_hook, pick_hook
+from podclip.scoring.explain import (
+    HOOK_MAX_CHARS,
+    explain,
+    is_finished,
+    leans_back,
+    make_hook,
+    pick_hook,
+)
 from podclip.scoring.labels import LABELS
 from podclip.scoring.metrics import fit_platt
 from podclip.scoring.options import LengthBounds
@@ -420,6 +427,10 @@ def test_a_line_cut_off_where_the_speaker_changed_is_no_hook_when_a_whole_one_ex
     assert pick_hook(bare, strength) == "If you wait, A bigger company will copy."
     # Only cut-off lines: the strongest of them is still the hook.
     assert pick_hook(sentences[3:4], [1.0]) == "If you wait, A bigger company will copy."
+    # A title closes no sentence (the sentence rule of text.ends_sentence): cut off there too.
+    titled = "Then we went to see the family doctor, Dr."
+    assert not is_finished(titled) and is_finished(sentences[2])
+    assert pick_hook([titled, sentences[2]], [1.0, 0.2]) == sentences[2]
 
 
 def test_the_key_line_is_a_finished_sentence_when_the_clip_has_one() -> None:
