@@ -10,9 +10,9 @@ GGUF version 2 and 3 only (what llama.cpp writes).
 
 from __future__ import annotations
 
+import functools
 import mmap
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,22 +22,6 @@ import numpy.typing as npt
 
 MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32
-_STRING = 8
-_ARRAY = 9
-# GGUF value types with a fixed size: struct code and numpy dtype.
-_SCALARS: dict[int, tuple[str, str]] = {
-    0: ("<B", "<u1"),
-    1: ("<b", "<i1"),
-    2: ("<H", "<u2"),
-    3: ("<h", "<i2"),
-    4: ("<I", "<u4"),
-    5: ("<i", "<i4"),
-    6: ("<f", "<f4"),
-    7: ("<?", "?"),
-    10: ("<Q", "<u8"),
-    11: ("<q", "<i8"),
-    12: ("<d", "<f8"),
-}
 
 
 @dataclass(frozen=True)
@@ -131,27 +115,37 @@ def _string(buf: Any, at: int) -> tuple[str, int]:
 
 
 def _value(buf: Any, at: int, kind: int) -> tuple[Any, int]:
-    if kind == _STRING:
+    from gguf import GGUFValueType
+
+    if kind == GGUFValueType.STRING:
         return _string(buf, at)
-    if kind == _ARRAY:
+    if kind == GGUFValueType.ARRAY:
         item_kind, count = struct.unpack_from("<IQ", buf, at)
         at += 12
-        if item_kind in _SCALARS:
-            dtype = np.dtype(_SCALARS[item_kind][1])
+        dtype = _scalar_types().get(item_kind)
+        if dtype is not None:
             items = np.frombuffer(buf, dtype=dtype, count=count, offset=at)
             return items.tolist(), at + count * dtype.itemsize
-        read: Callable[[Any, int], tuple[Any, int]] = (
-            _string if item_kind == _STRING else lambda b, a: _value(b, a, item_kind)
-        )
         out = []
         for _ in range(count):
-            item, at = read(buf, at)
+            item, at = _value(buf, at, item_kind)
             out.append(item)
         return out, at
-    if kind in _SCALARS:
-        code = _SCALARS[kind][0]
-        return struct.unpack_from(code, buf, at)[0], at + struct.calcsize(code)
-    raise ValueError(f"unknown GGUF value type {kind}")
+    dtype = _scalar_types().get(kind)
+    if dtype is None:
+        raise ValueError(f"unknown GGUF value type {kind}")
+    return np.frombuffer(buf, dtype=dtype, count=1, offset=at)[0].item(), at + dtype.itemsize
+
+
+@functools.cache
+def _scalar_types() -> dict[int, np.dtype[Any]]:
+    """GGUF value type -> little-endian numpy dtype, from gguf-py's own table."""
+    from gguf import GGUFReader
+
+    return {
+        int(kind): np.dtype(scalar).newbyteorder("<")
+        for kind, scalar in GGUFReader.gguf_scalar_to_np.items()
+    }
 
 
 def _byte_count(shape: tuple[int, ...], ggml_type: int) -> int:
