@@ -179,8 +179,16 @@ class Framing:
 
 _slots: threading.BoundedSemaphore | None = None
 _slots_lock = threading.Lock()
-# One face-track computation per clip span at a time (two presets of a clip may ask at once).
-_track_locks: dict[str, threading.Lock] = {}
+# One computation per media-store key at a time: the presets of a clip render at once and ask
+# for the same face track and the same encoded audio.
+_key_locks: dict[str, threading.Lock] = {}
+# Bump when the clip audio's encoding changes, so cached copies are not reused.
+CLIP_AUDIO_VERSION = 1
+
+
+def _key_lock(key: str) -> threading.Lock:
+    with _slots_lock:
+        return _key_locks.setdefault(key, threading.Lock())
 
 
 def _render_slots(concurrency: int) -> threading.BoundedSemaphore:
@@ -336,6 +344,45 @@ def _framing(
     return Framing("crop", plan, track_sha)
 
 
+def clip_audio_key(source_sha256: str, start: float, end: float, bitrate: str) -> str:
+    """Media-store key of a clip span's encoded audio, which every preset of the clip muxes."""
+    digest = content_key(
+        "clip-audio", CLIP_AUDIO_VERSION, source_sha256, f"{start:.3f}", f"{end:.3f}", bitrate
+    )
+    return f"clip-audio/{digest[:2]}/{digest}.m4a"
+
+
+def clip_audio(
+    store: MediaStore, source: SourceMedia, start: float, end: float, opts: RenderOptions
+) -> Path:
+    """The span's audio as AAC, encoded once and kept in the media store.
+
+    A clip renders for two presets by default (vertical and landscape), and the AAC encoder
+    was half of an audiogram render's CPU: each preset now copies this one encode.
+    """
+    key = clip_audio_key(source.sha256, start, end, opts.audio_bitrate)
+    with _key_lock(key):
+        if not store.exists(key):
+            scratch = store.scratch(f"audio-{uuid.uuid4().hex}.m4a")
+            duration = f"{end - start:.3f}"
+            try:
+                run_ffmpeg(
+                    [
+                        *input_args(
+                            store.local_path(source.key), start=start, duration=end - start
+                        ),
+                        *("-map", "0:a:0", "-t", duration, "-c:a", "aac"),
+                        *("-b:a", opts.audio_bitrate, "-ac", "2", "-ar", "44100", str(scratch)),
+                    ],
+                    timeout=opts.timeout_seconds,
+                    error=RenderFailed,
+                )
+                store.put(scratch, key)
+            finally:
+                scratch.unlink(missing_ok=True)
+    return store.local_path(key)
+
+
 def face_track_key(source_sha256: str, start: float, end: float, sample_fps: float) -> str:
     """Media-store key of the cached face track of one clip span."""
     digest = content_key("faces", REFRAME_VERSION, source_sha256, start, end, sample_fps)
@@ -347,9 +394,7 @@ def _face_track(
 ) -> tuple[FaceTrack, str]:
     """The clip span's face track, computed once per span and kept in the media store."""
     key = face_track_key(source.sha256, start, end, sample_fps)
-    with _slots_lock:
-        lock = _track_locks.setdefault(key, threading.Lock())
-    with lock:
+    with _key_lock(key):
         return _load_or_track(store, source, key, (start, end, sample_fps))
 
 
@@ -401,9 +446,10 @@ def _render_to_store(
             encoding="utf-8",
         )
         src = store.local_path(job.source.key)
+        audio = clip_audio(store, job.source, start, end, opts)
         out = workdir / "out.mp4"
         run_ffmpeg(
-            _ffmpeg_args(src, job, opts, out),
+            _ffmpeg_args(src, audio, job, opts, out),
             timeout=opts.timeout_seconds,
             error=RenderFailed,
             cwd=workdir,
@@ -533,7 +579,10 @@ def background_source(frame: Preset, fps: int, opts: RenderOptions) -> str:
     )
 
 
-def _ffmpeg_args(src: Path, job: RenderJob, opts: RenderOptions, out: Path) -> list[str]:
+def _ffmpeg_args(
+    src: Path, audio: Path, job: RenderJob, opts: RenderOptions, out: Path
+) -> list[str]:
+    """ffmpeg's arguments: the picture drawn from ``src``, the sound copied from ``audio``."""
     start, end, _ = job.span
     duration = end - start
     frame, fps = job.frame, opts.fps
@@ -542,7 +591,6 @@ def _ffmpeg_args(src: Path, job: RenderJob, opts: RenderOptions, out: Path) -> l
         inputs = input_args(src, start=start, duration=duration)
         logo_input = 1 if job.logo is not None else None
         graph = video_graph(frame, job.framing, fps, opts.letterbox, logo_input, fonts)
-        audio_map = "0:a:0"
     else:
         inputs = [
             "-f",
@@ -557,9 +605,10 @@ def _ffmpeg_args(src: Path, job: RenderJob, opts: RenderOptions, out: Path) -> l
         graph = audiogram_graph(
             frame, fps, job.artwork is not None, opts.primary, logo_input, fonts
         )
-        audio_map = "1:a:0"
     if job.logo is not None:
         inputs += input_args(job.logo)
+    audio_input = inputs.count("-i")
+    inputs += input_args(audio)
     return [
         *inputs,
         "-filter_complex",
@@ -567,7 +616,7 @@ def _ffmpeg_args(src: Path, job: RenderJob, opts: RenderOptions, out: Path) -> l
         "-map",
         "[v]",
         "-map",
-        audio_map,
+        f"{audio_input}:a:0",
         "-t",
         f"{duration:.3f}",
         "-c:v",
@@ -583,13 +632,7 @@ def _ffmpeg_args(src: Path, job: RenderJob, opts: RenderOptions, out: Path) -> l
         "-threads",
         str(opts.ffmpeg_threads),
         "-c:a",
-        "aac",
-        "-b:a",
-        opts.audio_bitrate,
-        "-ac",
-        "2",
-        "-ar",
-        "44100",
+        "copy",
         "-movflags",
         "+faststart",
         str(out),
