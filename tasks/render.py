@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -180,15 +181,15 @@ class Framing:
 _slots: threading.BoundedSemaphore | None = None
 _slots_lock = threading.Lock()
 # One computation per media-store key at a time: the presets of a clip render at once and ask
-# for the same face track and the same encoded audio.
-_key_locks: dict[str, threading.Lock] = {}
+# for the same face track and the same encoded audio. A fixed set of locks, picked by the key,
+# so a worker that runs for months holds no lock per clip it ever rendered.
+_KEY_LOCKS = tuple(threading.Lock() for _ in range(64))
 # Bump when the clip audio's encoding changes, so cached copies are not reused.
 CLIP_AUDIO_VERSION = 1
 
 
 def _key_lock(key: str) -> threading.Lock:
-    with _slots_lock:
-        return _key_locks.setdefault(key, threading.Lock())
+    return _KEY_LOCKS[zlib.crc32(key.encode()) % len(_KEY_LOCKS)]
 
 
 def _render_slots(concurrency: int) -> threading.BoundedSemaphore:
