@@ -88,6 +88,11 @@ def input_args(
     return [*args, "-i", str(path)]
 
 
+def aac_output_args(bitrate: str) -> list[str]:
+    """ffmpeg output options for the sound of every file we publish: AAC, stereo, 44.1 kHz."""
+    return ["-c:a", "aac", "-b:a", bitrate, "-ac", "2", "-ar", "44100"]
+
+
 def probe(path: Path) -> MediaInfo:
     """Stream facts of a media file; raise :class:`UnsupportedMedia` if it has no audio."""
     if path.stat().st_size == 0:

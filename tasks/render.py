@@ -52,7 +52,7 @@ from podclip.tasks.captions import (
     headline_band,
     layout,
 )
-from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
+from podclip.tasks.ffmpeg import aac_output_args, input_args, probe, run_ffmpeg
 from podclip.tasks.keys import content_key, stage_key, stage_policy
 from podclip.tasks.reframe import (
     REFRAME_VERSION,
@@ -372,8 +372,9 @@ def clip_audio(
                         *input_args(
                             store.local_path(source.key), start=start, duration=end - start
                         ),
-                        *("-map", "0:a:0", "-t", duration, "-c:a", "aac"),
-                        *("-b:a", opts.audio_bitrate, "-ac", "2", "-ar", "44100", str(scratch)),
+                        *("-map", "0:a:0", "-t", duration),
+                        *aac_output_args(opts.audio_bitrate),
+                        str(scratch),
                     ],
                     timeout=opts.timeout_seconds,
                     error=RenderFailed,

@@ -22,7 +22,7 @@ from podclip.core.identity import NOT_IDENTITY, ContentIdentity
 from podclip.core.records import ClipPlan, SourceMedia
 from podclip.core.settings import RenderSettings, TrailerSettings, get_settings
 from podclip.store.media import MediaStore, sha256_file
-from podclip.tasks.ffmpeg import input_args, probe, run_ffmpeg
+from podclip.tasks.ffmpeg import aac_output_args, input_args, probe, run_ffmpeg
 from podclip.tasks.keys import stage_key, stage_policy
 from podclip.tasks.render import RENDER_LIMIT, FontRef
 from podclip.tasks.retry import retry_unless_permanent
@@ -340,7 +340,7 @@ def ffmpeg_args(
         "-t", f"{total:.3f}",
         "-c:v", "libx264", "-preset", opts.x264_preset, "-crf", str(opts.crf),
         "-pix_fmt", "yuv420p", "-r", str(fps), "-threads", str(opts.ffmpeg_threads),
-        "-c:a", "aac", "-b:a", opts.audio_bitrate, "-ac", "2", "-ar", "44100",
+        *aac_output_args(opts.audio_bitrate),
         "-movflags", "+faststart",
         str(out),
     ]  # fmt: skip
