@@ -19,6 +19,7 @@ more shareable just for having many turns.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import threading
@@ -37,6 +38,7 @@ from .context_encoder import (
     load_context_encoder,
 )
 from .cues import CUE_NAMES, sentence_cues
+from .domain import Domain, load_domain
 from .embedder import EMBEDDING_DIM, Embedder, load_embedder, set_torch_threads
 from .features import Array, SentenceTable, make_table, span_features
 from .head import Head, load_head, softmax
@@ -48,6 +50,7 @@ logger = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 HEAD_PATH = WEIGHTS_DIR / "head.npz"
 SIDECAR_PATH = WEIGHTS_DIR / "head.json"
+DOMAIN_PATH = WEIGHTS_DIR / "domain.npz"
 MODEL_PREFIX = "minilm-gemma7-head-"
 DEBATE_TURN_BONUS = 1.5
 
@@ -68,9 +71,23 @@ def load_committed_head() -> Head | None:
     return load_head(HEAD_PATH)
 
 
-def model_version(head: Head | None) -> str:
-    """`minilm-gemma7-head-<first 10 hex of the head's content hash>`."""
-    return MODEL_PREFIX + (head.content_hash()[:10] if head else "untrained")
+@functools.lru_cache(maxsize=1)
+def load_committed_domain() -> Domain | None:
+    """The committed training-domain guard (`domain.py`), or None before it was fitted."""
+    if not DOMAIN_PATH.exists():
+        return None
+    return load_domain(DOMAIN_PATH)
+
+
+def model_version(head: Head | None, domain: Domain | None = None) -> str:
+    """`minilm-gemma7-head-<10 hex>`: the head's content hash, or with a domain guard a hash
+    of both (the guard changes scores, so it must change the version that keys caches)."""
+    if head is None:
+        return MODEL_PREFIX + "untrained"
+    if domain is None:
+        return MODEL_PREFIX + head.content_hash()[:10]
+    both = hashlib.sha256(f"{head.content_hash()} {domain.content_hash()}".encode())
+    return MODEL_PREFIX + both.hexdigest()[:10]
 
 
 def read_sidecar() -> dict[str, Any]:
@@ -81,17 +98,18 @@ def read_sidecar() -> dict[str, Any]:
     return data
 
 
-MODEL_VERSION: str = model_version(load_committed_head())
+MODEL_VERSION: str = model_version(load_committed_head(), load_committed_domain())
 
 
 @dataclass(frozen=True)
 class Classifier:
-    """A loaded embedder, head and (for heads that read it) the context encoder."""
+    """A loaded embedder, head, (for heads that read it) the context encoder and the guard."""
 
     embedder: Embedder
     head: Head
     version: str
     context: ContextEncoder | None = None
+    domain: Domain | None = None
 
     def embed(self, sentences: Sequence[str]) -> Array:
         """Unit sentence embeddings, one row per input."""
@@ -103,8 +121,15 @@ class Classifier:
         return None if self.context is None else self.context.encode
 
     def proba(self, features: Array) -> Array:
-        """Type distribution (columns in `LABELS` order) for feature rows."""
+        """The head's type distribution (columns in `LABELS` order) for feature rows."""
         return predict_proba(self.head, features)
+
+    def span_proba(self, features: Array) -> Array:
+        """`proba` for stretches of talk (windows, passages), discounted where a stretch lies
+        far from the training rows (`domain.py`). Single sentences take `proba`: one sentence
+        alone lies off the passages' subspace (84-96 % of an episode's sentences)."""
+        probs = self.proba(features)
+        return probs if self.domain is None else self.domain.guard(probs, features)
 
 
 def predict_proba(head: Head, features: Array) -> Array:
@@ -134,7 +159,7 @@ def load_classifier() -> Classifier:
         raise ModelNotTrainedError(f"no head at {HEAD_PATH}; run `python -m scoring.train`")
     logger.info("moment classifier %s", MODEL_VERSION)
     context = load_context_encoder() if reads_context(head) else None
-    return Classifier(load_embedder(), head, MODEL_VERSION, context)
+    return Classifier(load_embedder(), head, MODEL_VERSION, context, load_committed_domain())
 
 
 def reads_context(head: Head) -> bool:

@@ -57,7 +57,7 @@ def run_evaluation(examples: Sequence[Example], threads: int | None = None) -> d
     # Speaker turns (from `[speaker N]` markers or a cited passage) feed the turn feature.
     turns = [e.speaker_turns() for e in examples]
     features = turns_features(turns, classifier.embed, classifier.encode_context)
-    predictions = labels_of(classifier.proba(features))
+    predictions = labels_of(classifier.span_proba(features))
     prototypes = classifier.embed(prototype_texts())
     zero_shot = zero_shot_labels(features[:, :EMBEDDING_DIM], prototypes)
     keywords = [keyword_label(t) for t in texts]

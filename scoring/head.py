@@ -8,13 +8,13 @@ class-balanced cross-entropy, deterministic for a given seed and data.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from .array_files import content_hash, save_arrays
 
 Array = npt.NDArray[np.float32]
 
@@ -53,13 +53,7 @@ class Head:
 
     def content_hash(self) -> str:
         """sha256 over the arrays' names, dtypes, shapes and bytes (stable, unlike zip bytes)."""
-        digest = hashlib.sha256()
-        for name, arr in sorted(self.arrays().items()):
-            contiguous = np.ascontiguousarray(arr)
-            header = json.dumps([name, contiguous.dtype.str, list(contiguous.shape)])
-            digest.update(header.encode())
-            digest.update(contiguous.tobytes())
-        return digest.hexdigest()
+        return content_hash(self.arrays())
 
     def with_calibration(self, slope: float, intercept: float) -> Head:
         """A copy with the shareability calibration set."""
@@ -77,9 +71,7 @@ def softmax(logits: npt.NDArray[np.floating]) -> Array:
 
 def save_head(head: Head, path: Path) -> None:
     """Write the head's arrays to an .npz file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
-        np.savez(fh, **head.arrays())  # type: ignore[arg-type]
+    save_arrays(head.arrays(), path)
 
 
 def load_head(path: Path) -> Head:

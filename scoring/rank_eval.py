@@ -36,7 +36,15 @@ from .embedder import Embedder
 from .labels import NONE_LABEL
 from .options import ScoringOptions
 from .report_output import print_report
-from .train import SEED, TrainingSet, build_training_set, cached_embed, head_for, load_training_data
+from .train import (
+    SEED,
+    TrainingSet,
+    build_training_set,
+    cached_embed,
+    domain_for,
+    head_for,
+    load_training_data,
+)
 from .types import ScoredMoment, Segment, Word
 
 logger = logging.getLogger(__name__)
@@ -323,8 +331,9 @@ class HeldOutHeads:
         if episode is None or pool.all():
             return None
         head, _ = head_for(self.data, pool)
-        version = f"{model_version(head)} (without {episode})"
-        return Classifier(self.embedder, head, version, self.context)
+        domain = domain_for(self.data, pool)
+        version = f"{model_version(head, domain)} (without {episode})"
+        return Classifier(self.embedder, head, version, self.context, domain)
 
 
 def load_held_out_heads(shared_dir: Path | None, threads: int | None) -> HeldOutHeads:

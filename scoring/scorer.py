@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from .classifier import Classifier, get_classifier
 from .cues import sentence_cues
+from .domain import stretch_residual
 from .encodings import episode_encodings
 from .explain import explain_span, line_strength, quotability
 from .features import make_table, span_features
@@ -27,7 +28,8 @@ from .select import select_moments
 from .shareability import (
     calibrate,
     centred_mean,
-    hook_strength,
+    hook_form,
+    hook_strength_rows,
     length_fit,
     moment_logit,
     raw_score,
@@ -117,22 +119,32 @@ def score_with(
 
     # In blocks of windows: a long episode's feature matrix (48k windows x 1,038 in float64
     # while it is built) would otherwise hold over a gigabyte at once.
-    cut_probs = np.vstack(
-        [
-            classifier.proba(span_features(table, rows.spans[i : i + WINDOW_BLOCK]))
-            for i in range(0, len(rows.spans), WINDOW_BLOCK)
-        ]
-    )
+    blocks = [
+        _head_and_residual(classifier, span_features(table, rows.spans[i : i + WINDOW_BLOCK]))
+        for i in range(0, len(rows.spans), WINDOW_BLOCK)
+    ]
+    starts_s = np.asarray([w.start for w in windows], dtype=np.float64)
+    ends_s = np.asarray([w.end for w in windows], dtype=np.float64)
+    cut_probs = np.vstack([p for p, _ in blocks])
+    trust = np.ones(len(windows))
+    if classifier.domain is not None:
+        # A stretch is judged by the minutes around it: one odd window of a real episode is
+        # not talk unlike the training data, minutes of it are.
+        residual = np.concatenate([r for _, r in blocks if r is not None])
+        trust = classifier.domain.trust_at(stretch_residual(residual, starts_s, ends_s))
+        cut_probs = classifier.domain.mix(cut_probs, trust)
+    # Single sentences take the head's reading as is (domain.py says why); the span's trust
+    # applies below, where an opening line speaks for its window.
     sentence_probs = classifier.proba(
         span_features(table, [(i, i + 1) for i in range(len(rows.texts))])
     )
     # Everything per sentence is computed once; windows index into these rows.
     strength = line_strength(rows.texts, cues, sentence_probs)
     quotes = quotability(rows.texts, cues, sentence_probs)
-    hooks = np.asarray(
+    forms = np.asarray(
         [
-            hook_strength(t, c, float(p[_NONE]))
-            for t, c, p in zip(rows.texts, cues, sentence_probs, strict=True)
+            np.nan if (f := hook_form(t, c)) is None else f
+            for t, c in zip(rows.texts, cues, strict=True)
         ]
     )
     penalty = np.asarray([opener_penalty(t) for t in rows.texts])
@@ -140,8 +152,6 @@ def score_with(
 
     first_rows = np.asarray([a for a, _ in rows.spans])
     last_rows = np.asarray([b - 1 for _, b in rows.spans])
-    starts_s = np.asarray([w.start for w in windows], dtype=np.float64)
-    ends_s = np.asarray([w.end for w in windows], dtype=np.float64)
     durations = ends_s - starts_s
     episode_s = float(ends_s.max() - starts_s.min())
     bounds = length_bounds(options, episode_s)
@@ -149,9 +159,12 @@ def score_with(
     # Cuts of one stretch share their evidence: a window's type probabilities are the mean
     # over the windows centred near it (shareability.CENTRE_HALF_WIDTH_S).
     probs = centred_mean(cut_probs, starts_s, ends_s)
+    opening_probs = sentence_probs[first_rows]
+    if classifier.domain is not None:
+        opening_probs = classifier.domain.mix(opening_probs, trust)
     raw = raw_score(
         moment_logit(probs[:, _NONE]),
-        hooks[first_rows],
+        hook_strength_rows(forms[first_rows], opening_probs[:, _NONE]),
         self_contained,
         length_fit(durations, bounds),
         window_housekeeping(rows.texts, rows.spans),
@@ -209,6 +222,17 @@ def score_episode(
     avoid = housekeeping_spans([(s.start, s.end, s.text) for s in build_sentences(segments)])
     scored = score_with(classifier or get_classifier(options.torch_threads), windows, options)
     return select_moments(scored, options, count, avoid)
+
+
+def _head_and_residual(
+    classifier: Classifier, features: npt.NDArray[np.float32]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float64] | None]:
+    """Windows' type distributions and their distance from the training rows (domain.py;
+    None without a guard)."""
+    probs = classifier.proba(features)
+    if classifier.domain is None:
+        return probs, None
+    return probs, classifier.domain.residual(features)
 
 
 def window_housekeeping(

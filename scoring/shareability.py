@@ -46,6 +46,8 @@ MOMENT_LOGIT_CAP = 4.0
 # episodes").
 CENTRE_HALF_WIDTH_S = 10.0
 HOOK_WEIGHT = 1.5
+# Share of hook strength that is the head's moment confidence on the opening line alone.
+HOOK_MODEL_SHARE = 0.6
 SELF_WEIGHT = 2.0
 LENGTH_WEIGHT = 1.5
 # Housekeeping evidence (0-1, housekeeping.py) of the window's sentences, in logit units: a
@@ -69,12 +71,26 @@ Floats = npt.NDArray[np.float64]
 
 def hook_strength(opening: str, cues: SentenceCues, p_none: float) -> float:
     """How well the opening sentence grabs attention on its own (0-1)."""
+    form = hook_form(opening, cues)
+    return 0.0 if form is None else HOOK_MODEL_SHARE * (1.0 - p_none) + form
+
+
+def hook_form(opening: str, cues: SentenceCues) -> float | None:
+    """The part of `hook_strength` the head has no say in: length and hook-like cues
+    (0-0.4), or None for a filler line, which is no hook at all."""
     if is_filler_sentence(opening):
-        return 0.0
+        return None
     n = cues.n_words
     words_ok = 1.0 if 5 <= n <= 25 else 0.5 if 3 <= n <= 40 else 0.0
     cue_hit = 1.0 if any(cues.fired(c) for c in HOOK_CUES) else 0.0
-    return 0.6 * (1.0 - p_none) + 0.2 * words_ok + 0.2 * cue_hit
+    return 0.2 * words_ok + 0.2 * cue_hit
+
+
+def hook_strength_rows(forms: npt.ArrayLike, p_none: npt.ArrayLike) -> Floats:
+    """`hook_strength` for many openings: `forms` from `hook_form` (NaN for a filler line)."""
+    f = np.asarray(forms, dtype=np.float64)
+    strength = HOOK_MODEL_SHARE * (1.0 - np.asarray(p_none, dtype=np.float64)) + f
+    return np.asarray(np.where(np.isnan(f), 0.0, strength), dtype=np.float64)
 
 
 def self_containedness(opening: str, closing: str) -> float:

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .classifier import (
+    DOMAIN_PATH,
     HEAD_PATH,
     SIDECAR_PATH,
     ContextFn,
@@ -39,6 +40,7 @@ from .classifier import (
 from .context_encoder import ENCODER_ID, load_context_encoder
 from .cues import CUE_NAMES, sentence_cues
 from .dataset import DATA_DIR, Example, augment, data_files, data_hash, load_examples
+from .domain import Domain, fit_domain, save_domain
 from .embedder import EMBEDDER_ID, EMBEDDING_DIM, load_embedder, set_torch_threads
 from .features import Array
 from .head import FitSettings, Head, fit_head, save_head
@@ -282,6 +284,13 @@ def head_for(data: TrainingSet, pool: npt.NDArray[np.bool_]) -> tuple[Head, Choi
     return replace(head, bias=bias).with_calibration(*choice.calibration), choice
 
 
+def domain_for(data: TrainingSet, pool: npt.NDArray[np.bool_]) -> Domain:
+    """The training-domain guard of a head fitted on the written rows and `pool`'s passages."""
+    rows = np.vstack([data.written, data.real[pool]])
+    prior = np.bincount(data.real_targets[pool], minlength=len(LABELS))
+    return fit_domain(rows, prior, _NONE)
+
+
 def validate(data: TrainingSet) -> tuple[dict[str, Any], Predictions]:
     """Nested leave-one-episode-out validation; returns the report and the outer predictions.
 
@@ -301,10 +310,16 @@ def validate(data: TrainingSet) -> tuple[dict[str, Any], Predictions]:
         head = fit_on(data, pool, choice.l2)
         outer[held] = predict_proba(head, data.real[held])
         outer_open[held] = predict_proba(head, data.real_openings[held])
-        final[held] = with_none_bias(outer[held], choice.none_bias)
+        # As at inference: the bias is in the head, and the guard acts on its output for the
+        # passage and, with the passage's trust, for its opening line.
+        domain = domain_for(data, pool)
+        trust = domain.trust(data.real[held])
+        final[held] = domain.mix(with_none_bias(outer[held], choice.none_bias), trust)
         examples = [e for e, h in zip(data.real_examples, held, strict=True) if h]
         raw = passage_raw_scores(
-            examples, final[held], with_none_bias(outer_open[held], choice.none_bias)
+            examples,
+            final[held],
+            domain.mix(with_none_bias(outer_open[held], choice.none_bias), trust),
         )
         scores[held] = calibrate(raw, choice.calibration)
         chosen[episode] = {
@@ -413,9 +428,11 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     head_path = out_dir / HEAD_PATH.name
     save_head(head, head_path)
+    domain = domain_for(data, every)
+    save_domain(domain, out_dir / DOMAIN_PATH.name)
 
     record: dict[str, Any] = {
-        "model_version": model_version(head),
+        "model_version": model_version(head, domain),
         "weights_file": head_path.name,
         "weights_sha256": head.content_hash(),
         "embedder": EMBEDDER_ID,
@@ -440,6 +457,15 @@ def train(
             "slope": round(choice.calibration[0], 6),
             "intercept": round(choice.calibration[1], 6),
             "fitted_on": "pooled leave-one-episode-out predictions of the real passages (Platt)",
+        },
+        "domain": {
+            "file": DOMAIN_PATH.name,
+            "sha256": domain.content_hash(),
+            "components": int(domain.components.shape[0]),
+            "threshold": round(domain.threshold, 4),
+            "tail": round(domain.tail, 4),
+            "floor": domain.floor,
+            "fitted_on": "standardised written rows (with variants) and real passages",
         },
         "real_validation": {k: v for k, v in validation.items() if k not in ("scores",)},
         "train_seconds": round(time.perf_counter() - started, 1),

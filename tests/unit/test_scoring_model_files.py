@@ -11,6 +11,7 @@ import pytest
 
 from podclip.scoring.classifier import (
     SIDECAR_PATH,
+    load_committed_domain,
     load_committed_head,
     model_version,
     n_cue_features,
@@ -134,7 +135,7 @@ def test_committed_weights_match_data_and_sidecar() -> None:
         pytest.skip("no committed weights yet (run python -m scoring.train)")
     assert head.labels == LABELS
     assert sidecar["weights_sha256"] == head.content_hash()
-    assert sidecar["model_version"] == model_version(head)
+    assert sidecar["model_version"] == model_version(head, load_committed_domain())
     files = data_files()
     if files:
         assert sidecar["data_sha256"] == data_hash(files), (
