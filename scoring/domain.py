@@ -73,10 +73,7 @@ class Domain:
     def residual(self, features: npt.ArrayLike) -> Floats:
         """Distance of each row from the principal subspace, in standardised units."""
         z = (np.asarray(features, dtype=np.float64) - self.mean) * self.scale
-        inside = z @ self.components.astype(np.float64).T
-        # The directions are orthonormal: what is left of |z|^2 lies off the subspace.
-        off = np.einsum("ij,ij->i", z, z) - np.einsum("ij,ij->i", inside, inside)
-        return np.asarray(np.sqrt(np.maximum(off, 0.0)), dtype=np.float64)
+        return _off_subspace(z, self.components.astype(np.float64))
 
     def trust(self, features: npt.ArrayLike) -> Floats:
         """1 within the training rows' spread, falling exponentially beyond it, at least `floor`."""
@@ -143,8 +140,7 @@ def fit_domain(
     # The right singular vectors of the centred rows are the principal directions.
     _, _, vt = np.linalg.svd(z, full_matrices=False)
     basis = vt[: min(components, vt.shape[0])]
-    rest = z - (z @ basis.T) @ basis
-    residual = np.sqrt(np.einsum("ij,ij->i", rest, rest))
+    residual = _off_subspace(z, basis)
     threshold = float(np.quantile(residual, TRUSTED_QUANTILE))
     start = float(np.quantile(residual, TAIL_FROM_QUANTILE))
     beyond = residual[residual > start]
@@ -159,6 +155,14 @@ def fit_domain(
         prior=(p / p.sum()).astype(np.float32),
         none_column=none_column,
     )
+
+
+def _off_subspace(z: Floats, basis: Floats) -> Floats:
+    """Length of each standardised row's part off the span of `basis` (orthonormal rows)."""
+    inside = z @ basis.T
+    # What is left of |z|^2 after its part inside the subspace lies off it.
+    off = np.einsum("ij,ij->i", z, z) - np.einsum("ij,ij->i", inside, inside)
+    return np.asarray(np.sqrt(np.maximum(off, 0.0)), dtype=np.float64)
 
 
 def stretch_residual(

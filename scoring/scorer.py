@@ -126,7 +126,7 @@ def score_with(
     starts_s = np.asarray([w.start for w in windows], dtype=np.float64)
     ends_s = np.asarray([w.end for w in windows], dtype=np.float64)
     cut_probs = np.vstack([p for p, _ in blocks])
-    trust = np.ones(len(windows))
+    trust = None
     if classifier.domain is not None:
         # A stretch is judged by the minutes around it: one odd window of a real episode is
         # not talk unlike the training data, minutes of it are.
@@ -160,7 +160,7 @@ def score_with(
     # over the windows centred near it (shareability.CENTRE_HALF_WIDTH_S).
     probs = centred_mean(cut_probs, starts_s, ends_s)
     opening_probs = sentence_probs[first_rows]
-    if classifier.domain is not None:
+    if classifier.domain is not None and trust is not None:
         opening_probs = classifier.domain.mix(opening_probs, trust)
     raw = raw_score(
         moment_logit(probs[:, _NONE]),
