@@ -61,6 +61,22 @@ class Head:
         return Head(self.labels, self.mean, self.scale, self.weights, self.bias, calibration)
 
 
+def mean_head(heads: list[Head]) -> Head:
+    """One head whose logits are the mean of `heads`' logits (same rows, so same standardisation).
+
+    Its softmax is the normalised geometric mean of their probabilities: an ensemble that costs
+    one head at inference.
+    """
+    first = heads[0]
+    for other in heads[1:]:
+        same = other.labels == first.labels and np.array_equal(other.mean, first.mean)
+        if not (same and np.array_equal(other.scale, first.scale)):
+            raise ValueError("heads of an ensemble must share labels and standardisation")
+    weights = np.mean([h.weights for h in heads], axis=0).astype(np.float32)
+    bias = np.mean([h.bias for h in heads], axis=0).astype(np.float32)
+    return Head(first.labels, first.mean, first.scale, weights, bias, first.calibration)
+
+
 def softmax(logits: npt.NDArray[np.floating]) -> Array:
     """Row-wise softmax, stable for large scores."""
     shifted = logits - logits.max(axis=1, keepdims=True)

@@ -43,7 +43,7 @@ from .dataset import DATA_DIR, Example, augment, data_files, data_hash, load_exa
 from .domain import Domain, fit_domain, save_domain
 from .embedder import EMBEDDER_ID, EMBEDDING_DIM, load_embedder, set_torch_threads
 from .features import Array
-from .head import FitSettings, Head, fit_head, save_head
+from .head import FitSettings, Head, fit_head, mean_head, save_head
 from .labels import LABELS, NONE_LABEL
 from .metrics import Report, evaluate_predictions, fit_platt, reliability
 from .shareability import (
@@ -64,8 +64,13 @@ AUGMENTATIONS: tuple[str, ...] = ("asr_lower", "asr_bare", "rechunk")
 # is now chosen from `L2_GRID` inside the training folds, with the `none` bias. 0.01 was
 # measured too (nested macro-F1 0.309) and left out: it fits the nine episodes' talk so closely
 # that JFK's "ask not" line reads as `none` (p 0.87) and loses to nature-clip chatter.
-SETTINGS = FitSettings(l2=0.1, cue_weight=1.0, seed=SEED)
-L2_GRID: tuple[float, ...] = (0.03, 0.1)
+SETTINGS = FitSettings(l2=0.03, cue_weight=1.0, seed=SEED)
+L2_GRID: tuple[float, ...] = (0.03,)
+# A head is the mean of one fit per seed (their logits averaged: still one linear head). Adam's
+# 300 steps stop short of the optimum, so the seed moves the weights; on three float-noise
+# draws of the features the average of three seeds scored 0.350-0.376 nested macro-F1 against
+# 0.324-0.366 for one seed with the L2 chosen from (0.03, 0.1), never worse on the same draw.
+FIT_SEEDS: tuple[int, ...] = (SEED, SEED + 1, SEED + 2)
 # A real passage counts this many times a written text (1, 3 and 10 measured; 3 was best).
 REAL_WEIGHT = 3.0
 # `none` must keep at least this recall on held-out episodes: the bias on its logit is the one
@@ -162,12 +167,22 @@ def build_training_set(
 
 
 def fit_on(data: TrainingSet, use: npt.NDArray[np.bool_], l2: float = SETTINGS.l2) -> Head:
-    """A head fitted on every written row plus the real passages selected by `use`."""
+    """A head fitted on every written row plus the real passages selected by `use` (seed mean)."""
     features = np.vstack([data.written, data.real[use]])
     targets = np.concatenate([data.written_targets, data.real_targets[use]])
     weights = np.concatenate([np.ones(len(data.written)), np.full(int(use.sum()), REAL_WEIGHT)])
-    settings = replace(SETTINGS, l2=l2)
-    return fit_head(features, targets, LABELS, n_cue_features(), settings, weights)
+    heads = [
+        fit_head(
+            features,
+            targets,
+            LABELS,
+            n_cue_features(),
+            replace(SETTINGS, l2=l2, seed=seed),
+            weights,
+        )
+        for seed in FIT_SEEDS
+    ]
+    return mean_head(heads)
 
 
 def with_none_bias(probs: npt.NDArray[np.floating], bias: float) -> npt.NDArray[np.float64]:
@@ -444,6 +459,7 @@ def train(
         "settings": {
             **asdict(replace(SETTINGS, l2=choice.l2)),
             "l2_grid": list(L2_GRID),
+            "fit_seeds": list(FIT_SEEDS),
             "real_weight": REAL_WEIGHT,
             "none_recall_target": NONE_RECALL_TARGET,
             "none_bias": choice.none_bias,

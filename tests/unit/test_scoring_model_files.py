@@ -32,7 +32,7 @@ from podclip.scoring.dataset import (
     without_timestamps,
 )
 from podclip.scoring.embedder import Embedder
-from podclip.scoring.head import FitSettings, fit_head, load_head, save_head
+from podclip.scoring.head import FitSettings, fit_head, load_head, mean_head, save_head
 from podclip.scoring.labels import LABELS
 from podclip.scoring.metrics import evaluate_predictions, fit_platt, reliability
 from podclip.scoring.rank_eval import HeldOutHeads
@@ -69,6 +69,23 @@ def test_head_learns_and_is_deterministic() -> None:
     probs = head.predict_proba(x)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
     assert (probs.argmax(axis=1) == y).mean() > 0.9
+
+
+def test_mean_head_is_the_geometric_mean_of_its_heads() -> None:
+    x, y = toy_data()
+    labels = ("a", "b", "c")
+    heads = [fit_head(x, y, labels, 0, FitSettings(steps=80, seed=seed)) for seed in (1, 2)]
+    mean = mean_head(heads)
+    np.testing.assert_allclose(
+        mean.logits(x), (heads[0].logits(x) + heads[1].logits(x)) / 2, rtol=1e-5, atol=1e-5
+    )
+    geometric = np.sqrt(heads[0].predict_proba(x) * heads[1].predict_proba(x))
+    geometric /= geometric.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(mean.predict_proba(x), geometric, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(mean.weights, heads[0].weights)
+    other = fit_head(x + 1.0, y, labels, 0, FitSettings(steps=80))  # another standardisation
+    with pytest.raises(ValueError, match="standardisation"):
+        mean_head([heads[0], other])
 
 
 def test_head_round_trip(tmp_path: Path) -> None:
