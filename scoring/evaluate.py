@@ -107,10 +107,10 @@ def run_real_evaluation(
     plain = (
         training.build_training_set(rows, real, embed, None) if classifier.encode_context else data
     )
-    none_real = np.zeros(len(real), dtype=np.bool_)
+    no_real = np.zeros(len(real), dtype=np.bool_)
     written_only = training.argmax_labels(
         training.predict_proba(
-            training.fit_one(plain, none_real, WRITTEN_ONLY_L2, training.SEED), plain.real
+            training.fit_one(plain, no_real, WRITTEN_ONLY_L2, training.SEED), plain.real
         )
     )
     prototypes = classifier.embed(prototype_texts())

@@ -169,16 +169,33 @@ def build_training_set(
 
 def fit_on(data: TrainingSet, use: npt.NDArray[np.bool_], l2: float = SETTINGS.l2) -> Head:
     """A head fitted on every written row plus the real passages selected by `use` (seed mean)."""
-    return mean_head([fit_one(data, use, l2, seed) for seed in FIT_SEEDS])
+    return mean_head(_fits(data, use, l2, FIT_SEEDS))
 
 
 def fit_one(data: TrainingSet, use: npt.NDArray[np.bool_], l2: float, seed: int) -> Head:
     """One fit (one seed) on every written row plus the real passages selected by `use`."""
+    (head,) = _fits(data, use, l2, (seed,))
+    return head
+
+
+def _fits(
+    data: TrainingSet, use: npt.NDArray[np.bool_], l2: float, seeds: Sequence[int]
+) -> list[Head]:
+    """One fit per seed on the same rows (stacked once)."""
     features = np.vstack([data.written, data.real[use]])
     targets = np.concatenate([data.written_targets, data.real_targets[use]])
     weights = np.concatenate([np.ones(len(data.written)), np.full(int(use.sum()), REAL_WEIGHT)])
-    settings = replace(SETTINGS, l2=l2, seed=seed)
-    return fit_head(features, targets, LABELS, n_cue_features(), settings, weights)
+    return [
+        fit_head(
+            features,
+            targets,
+            LABELS,
+            n_cue_features(),
+            replace(SETTINGS, l2=l2, seed=seed),
+            weights,
+        )
+        for seed in seeds
+    ]
 
 
 def with_none_bias(probs: npt.NDArray[np.floating], bias: float) -> npt.NDArray[np.float64]:
