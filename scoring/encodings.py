@@ -3,8 +3,9 @@
 The two model passes (MiniLM per sentence, the context encoder over the running text) are most
 of the cost of scoring, and the same transcript is often scored again in one process: a show's
 deeper candidate pool beside the generic clips, a moments stage rerun with other options in a
-warm worker. The encodings depend only on the classifier and the sentences, so the last few are
-kept, keyed by the classifier object and a digest of the texts.
+warm worker, or the same episode under another head or guard (a held-out head, the guard's
+on-off comparison). The encodings depend only on the two encoders and the sentences, so the
+last few are kept, keyed by the encoder objects and a digest of the texts.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ import numpy as np
 import numpy.typing as npt
 
 from .classifier import Classifier, embed_unique
-from .context_encoder import SentenceStates
+from .context_encoder import ContextEncoder, SentenceStates
+from .embedder import Embedder
 
 # Episodes kept per process: an hour is about 4 MB (900 sentences x 1,025 float32).
 KEPT_EPISODES = 4
 
 Array = npt.NDArray[np.float32]
-_Entry = tuple[Classifier, Array, SentenceStates | None]
-_kept: OrderedDict[tuple[int, str], _Entry] = OrderedDict()
+_Encoders = tuple[Embedder, ContextEncoder | None]
+_Entry = tuple[_Encoders, Array, SentenceStates | None]
+_kept: OrderedDict[tuple[int, int, str], _Entry] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -34,11 +37,14 @@ def episode_encodings(
 ) -> tuple[Array, SentenceStates | None]:
     """Sentence embeddings (one row per text) and context states of the texts read in order
     as one running text (None for a head without a context block)."""
-    # The entry holds the classifier, so its id cannot be reused by another while kept.
-    key = (id(classifier), hashlib.sha256("\0".join(texts).encode()).hexdigest())
+    # The head and the guard read the encodings but do not make them. The entry holds the
+    # encoders, so their ids cannot be reused by other objects while it is kept.
+    encoders = (classifier.embedder, classifier.context)
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()
+    key = (id(encoders[0]), id(encoders[1]), digest)
     with _lock:
         entry = _kept.get(key)
-        if entry is not None and entry[0] is classifier:
+        if entry is not None:
             _kept.move_to_end(key)
             return entry[1], entry[2]
     embedded = _read_only(embed_unique(texts, classifier.embed))
@@ -48,7 +54,7 @@ def episode_encodings(
         found = encode(texts, [i == 0 for i in range(len(texts))])
         states = SentenceStates(_read_only(found.sums), _read_only(found.counts))
     with _lock:
-        _kept[key] = (classifier, embedded, states)
+        _kept[key] = (encoders, embedded, states)
         while len(_kept) > KEPT_EPISODES:
             _kept.popitem(last=False)
     return embedded, states

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import statistics
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from podclip.scoring.classifier import get_classifier
 from podclip.scoring.rank_eval import load_transcript, to_segments
 from podclip.scoring.scorer import score_episode
 
@@ -63,3 +65,18 @@ def test_an_episode_with_nothing_worth_posting_scores_low(
     clips = score_episode(to_segments(transcript))
     assert clips
     assert max(c.shareability_score for c in clips) < 40.0, [c.shareability_score for c in clips]
+
+
+def test_a_real_episode_keeps_its_clips(shared_data: Path) -> None:
+    """The guard leaves talk like the training data alone: the same clips, the same scores."""
+    segments = to_segments(
+        load_transcript(shared_data / "transcripts" / "rev16-train" / "20.turns.txt")
+    )
+    classifier = get_classifier()
+    assert classifier.domain is not None
+    guarded = score_episode(segments, classifier=classifier)
+    bare = score_episode(segments, classifier=replace(classifier, domain=None))
+    # Every stretch of a real episode lies inside the training spread: nothing moves.
+    assert [(c.start, c.end, c.shareability_score) for c in guarded] == [
+        (c.start, c.end, c.shareability_score) for c in bare
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -75,6 +76,24 @@ def test_other_sentences_or_another_classifier_are_encoded_afresh() -> None:
     # One text more or less, or the same words split differently, is another episode.
     episode_encodings(classifier, ["We sold the company in March. Nobody believed us."])
     assert embedder.calls == 3
+
+
+def test_another_head_or_guard_on_the_same_encoders_reuses_the_encodings() -> None:
+    classifier, embedder, context = _classifier()
+    windows = build_windows(make_segments(300))
+    options = ScoringOptions()
+    head = classifier.head
+    other_head = replace(head, bias=head.bias + np.linspace(0.0, 2.0, head.bias.shape[0]))
+    for other in (replace(classifier, head=other_head), replace(classifier, domain=None)):
+        forget_encodings()
+        first = score_with(classifier, windows, options)
+        calls = (embedder.calls, context.calls)
+        kept = score_with(other, windows, options)
+        assert (embedder.calls, context.calls) == calls  # no model pass
+        forget_encodings()
+        assert score_with(other, windows, options) == kept  # what a fresh pass gives
+        if other.head is other_head:  # the other head's scores, not the first's
+            assert [m.shareability_score for m in kept] != [m.shareability_score for m in first]
 
 
 def test_kept_encodings_are_read_only_and_bounded() -> None:
