@@ -81,11 +81,13 @@ def run_real_evaluation(
     shared_dir: Path | None = None,
     threads: int | None = None,
     classifier: Classifier | None = None,
+    embedding_cache: Path | None = None,
 ) -> dict[str, Any]:
     """Leave-one-episode-out on the real passages: the model, two baselines, today's recipe.
 
     The model's recipe is the committed head's (or `classifier`'s): its features, with the
-    context block when the head reads one.
+    context block when the head reads one. `embedding_cache` is `scoring.train`'s sentence
+    vector file, read and then extended, so a rerun embeds only sentences it has not seen.
     """
     import numpy as np
 
@@ -93,8 +95,10 @@ def run_real_evaluation(
 
     _, rows, _, real = training.load_training_data(data_dir, shared_dir, training.SEED)
     classifier = classifier or get_classifier(threads)
-    embed = training.cached_embed(classifier.embed)
+    vectors = training.load_embedding_cache(embedding_cache)
+    embed = training.cached_embed(classifier.embed, vectors)
     data = training.build_training_set(rows, real, embed, classifier.encode_context)
+    training.save_embedding_cache(embedding_cache, vectors)
     width = int(classifier.head.mean.shape[0])
     if data.real.shape[1] != width:
         raise RuntimeError(
@@ -251,10 +255,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--shared", type=Path, default=None, help="shared data folder (real transcripts)"
     )
+    parser.add_argument(
+        "--embedding-cache",
+        type=Path,
+        default=None,
+        help="with --real: scoring.train's sentence vector file, reused and extended",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
     if args.real:
-        real = run_real_evaluation(DATA_DIR, args.shared, args.threads)
+        real = run_real_evaluation(
+            DATA_DIR, args.shared, args.threads, embedding_cache=args.embedding_cache
+        )
         print_report(real, args.json, format_real_report)
         return
     if args.data:

@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from podclip.scoring.classifier import Classifier, load_committed_head
@@ -17,6 +18,7 @@ from podclip.scoring.context_encoder import ENCODER_ID
 from podclip.scoring.dataset import DATA_DIR, REAL_SUBDIR, written_files
 from podclip.scoring.evaluate import run_real_evaluation
 from podclip.scoring.labels import LABELS
+from podclip.scoring.train import load_embedding_cache
 from tests.support.scoring_doubles import HashContext, HashEmbedder
 
 EPISODES = ("10", "11", "20")
@@ -40,7 +42,9 @@ def test_real_validation_uses_the_heads_features(shared_data: Path, tmp_path: Pa
     if head is None:
         pytest.skip("no committed weights (run python -m scoring.train)")
     classifier = Classifier(HashEmbedder(), head, "stand-in", HashContext())  # type: ignore[arg-type]
-    out = run_real_evaluation(small_data_dir(tmp_path), shared_data, classifier=classifier)
+    cache = tmp_path / "vectors.npz"
+    data_dir = small_data_dir(tmp_path)
+    out = run_real_evaluation(data_dir, shared_data, classifier=classifier, embedding_cache=cache)
     assert out["features"] == {"width": int(head.mean.shape[0]), "context_encoder": ENCODER_ID}
     assert out["model_version"] == "stand-in"
     assert out["episodes"] == list(EPISODES)
@@ -51,3 +55,8 @@ def test_real_validation_uses_the_heads_features(shared_data: Path, tmp_path: Pa
     assert 0.0 <= out["macro_f1"] <= 1.0 and 0.0 <= out["ece"] <= 1.0
     assert set(out["baselines"]) == {"keyword_rules", "zero_shot_prototypes", "written_only_head"}
     assert set(out["labellers"]) == {"first", "second", "adjudicated"}
+    # The sentence vectors are kept for the next run: every one the embedder gave.
+    kept = load_embedding_cache(cache)
+    assert len(kept) > passages
+    texts = list(kept)[:50]
+    assert np.array_equal(np.stack([kept[t] for t in texts]), HashEmbedder().embed(texts))
