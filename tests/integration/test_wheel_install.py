@@ -103,7 +103,7 @@ def test_demo_runs_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None
         "PODCLIP_DATA_ROOT": str(work / "data"),
         "HF_HUB_OFFLINE": "1",
         # Fewer clips to render: the point is the install, not the pipeline (tested elsewhere).
-        "PODCLIP_SCORING__CLIP_COUNT": "4",
+        "PODCLIP_SCORING__CLIP_COUNT": "2",
         "PODCLIP_RENDER__FPS": os.environ["PODCLIP_RENDER__FPS"],  # tests/conftest.py
     }
     code = "import sys; from podclip.cli import main; sys.argv = ['podclip', 'demo']; main()"

@@ -1,5 +1,5 @@
 """Many machines, on one: a Prefect server on PostgreSQL, a `podclip dispatcher` and two
-`podclip worker` processes on one process work pool. Six queued jobs (more than the four run
+`podclip worker` processes on one process work pool. Five queued jobs (more than the four run
 slots of the two workers) are each processed exactly once, and the global limit on transcription
 holds across both workers (the most transcriptions seen at once is recorded).
 """
@@ -29,7 +29,7 @@ from tests.support.processes import stop_groups
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-JOBS = 6  # more than the 2 x 2 run slots, so the pool queues and both workers take runs
+JOBS = 5  # more than the 2 x 2 run slots, so the pool queues and both workers take runs
 TRANSCRIPTION_LIMIT = 1
 # Short jobs: 20 s slices of the sample, one small clip each.
 SHORT_JOBS = {
