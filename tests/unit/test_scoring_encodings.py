@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from podclip.scoring import MODEL_VERSION, ScoringOptions, build_windows
-from podclip.scoring.classifier import Classifier, load_committed_head
+from podclip.scoring.classifier import DOMAIN_PATH, Classifier, load_committed_head
 from podclip.scoring.context_encoder import SentenceStates
+from podclip.scoring.domain import load_domain
 from podclip.scoring.encodings import KEPT_EPISODES, episode_encodings, forget_encodings
 from podclip.scoring.scorer import score_with
 from tests.support.scoring_doubles import HashContext, HashEmbedder, make_segments
@@ -84,16 +85,17 @@ def test_another_head_or_guard_on_the_same_encoders_reuses_the_encodings() -> No
     options = ScoringOptions()
     head = classifier.head
     other_head = replace(head, bias=head.bias + np.linspace(0.0, 2.0, head.bias.shape[0]))
-    for other in (replace(classifier, head=other_head), replace(classifier, domain=None)):
+    guard = load_domain(DOMAIN_PATH)
+    for other in (replace(classifier, head=other_head), replace(classifier, domain=guard)):
         forget_encodings()
         first = score_with(classifier, windows, options)
         calls = (embedder.calls, context.calls)
         kept = score_with(other, windows, options)
         assert (embedder.calls, context.calls) == calls  # no model pass
+        # The other head or guard was applied: not the first classifier's scores...
+        assert [m.shareability_score for m in kept] != [m.shareability_score for m in first]
         forget_encodings()
-        assert score_with(other, windows, options) == kept  # what a fresh pass gives
-        if other.head is other_head:  # the other head's scores, not the first's
-            assert [m.shareability_score for m in kept] != [m.shareability_score for m in first]
+        assert score_with(other, windows, options) == kept  # ...and what a fresh pass gives
 
 
 def test_kept_encodings_are_read_only_and_bounded() -> None:
