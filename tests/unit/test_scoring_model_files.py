@@ -18,6 +18,7 @@ from podclip.scoring.classifier import (
     read_sidecar,
 )
 from podclip.scoring.dataset import (
+    DATA_DIR,
     Example,
     asr_bare,
     asr_lower,
@@ -254,6 +255,24 @@ def test_written_data_is_marked_written() -> None:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         expected = "real" if path.parent.name == "real" else "written"
         assert {row["origin"] for row in rows} == {expected}, path
+
+
+def test_experiment_files_load_as_written_text_and_are_not_trained_on() -> None:
+    """`data/experiments/` holds measured, not trained-on, data: it must stay loadable."""
+    experiments = sorted((DATA_DIR / "experiments").glob("*.jsonl"))
+    assert experiments
+    for path in experiments:
+        assert path not in data_files(), path
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        examples = read_jsonl(path)
+        assert len(examples) == len(rows), path
+        assert {e.origin for e in examples} == {"written"}, path
+        assert {e.label for e in examples} <= set(LABELS), path
+        assert all(e.text.strip() for e in examples), path
+        # Turns written as `[speaker N]` markers come back as turns, their markers gone.
+        for row, example in zip(rows, examples, strict=True):
+            if "[speaker" in row["text"]:
+                assert example.turns and "[speaker" not in example.text, path
 
 
 def test_written_texts_train_as_written() -> None:
