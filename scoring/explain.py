@@ -40,6 +40,9 @@ from .text import (
 HOOK_MAX_CHARS = 120
 PHRASE_MAX_CHARS = 60
 KEY_LINE_MAX_CHARS = 110
+# How much weaker than the clip's strongest line (line_strength) a line may be and still be
+# quoted in the reason instead of the hook's own line.
+KEY_LINE_MARGIN = 0.25
 MIN_HOOK_WORDS = 5
 # A question shorter than this ("It's a hard thing?") is no hook on its own.
 MIN_QUESTION_WORDS = 8
@@ -117,8 +120,10 @@ def explain_span(
     speakers: Sequence[str | None] = (),
 ) -> Explanation:
     """Like `explain`, from precomputed per-sentence strength and quotability for the type."""
-    reason = build_reason(moment_type, sentences, cues, strength.tolist(), window_probs, speakers)
     hook = pick_hook(sentences, strength.tolist())
+    reason = build_reason(
+        moment_type, sentences, cues, strength.tolist(), window_probs, speakers, hook
+    )
     return Explanation(reason, hook, sentences[int(np.argmax(quotes))])
 
 
@@ -169,16 +174,19 @@ def build_reason(
     strength: Sequence[float],
     window_probs: npt.NDArray[np.floating],
     speakers: Sequence[str | None],
+    hook: str = "",
 ) -> str:
     """'<Who> <does what> <about what>: "<the clip's key line>"', from this clip's own words.
 
     Who comes from the clip's speaker turns, what from the type and the evidence its cues found
     (a year, a figure, a first-hand past, pushback ...), about what from the names the clip
-    repeats, and the key line is the clip's strongest sentence, cut at a clause boundary.
+    repeats, and the key line is the clip's strongest sentence other than the `hook` (which
+    ships beside the reason), cut at a clause boundary; the hook's own line when no other is
+    substantial.
     """
     order = sorted(range(len(sentences)), key=lambda i: -strength[i])
     who = _who(sentences, speakers, moment_type)
-    key = _key_line(sentences, order)
+    key = _key_line(sentences, order, hook, strength)
     action = _action(moment_type, sentences, cues, order, speakers, key)
     about = _about(sentences)
     p_type = float(window_probs[LABELS.index(moment_type)])
@@ -408,27 +416,62 @@ def sentences_index(sentences: Sequence[str], name: str) -> int:
     return next((i for i, s in enumerate(sentences) if name in s), len(sentences))
 
 
-def _key_line(sentences: Sequence[str], order: Sequence[int]) -> str:
+def _key_line(
+    sentences: Sequence[str],
+    order: Sequence[int],
+    hook: str = "",
+    strength: Sequence[float] = (),
+) -> str:
     """The clip's strongest substantial sentence (or restart piece), fillers off, cut at a
-    clause boundary."""
+    clause boundary. A line other than the `hook`'s goes first when its sentence's strength
+    is within KEY_LINE_MARGIN of the strongest: the reason then quotes more of the clip than
+    the hook beside it does, but never a line much weaker than the hook's."""
     pieces = _pieces(sentences, order)
+    cased = has_case(*sentences)
+    top = max(strength, default=0.0)
+    near = {
+        piece
+        for i in order
+        if not strength or strength[i] >= top - KEY_LINE_MARGIN
+        for piece in restart_pieces(sentences[i])
+    }
     # A sentence start keeps its capital once the fillers before it are off ("Yeah, the next
     # day ..." is quoted "The next day ...").
-    openers = [_capitalised(line) for line in _openers(pieces, has_case(*sentences))]
-    whole = [line for line in openers if len(line) <= KEY_LINE_MAX_CHARS and not trails_off(line)]
+    found = [(opener, piece in near) for piece in pieces if (opener := _as_opener(piece, cased))]
+    # Those the speaker finished first (as `_openers` orders them).
+    openers = [(_capitalised(o[0]), close) for o, close in sorted(found, key=lambda f: f[0][1])]
+    whole = [
+        (line, close)
+        for line, close in openers
+        if len(line) <= KEY_LINE_MAX_CHARS and not trails_off(line)
+    ]
     # As for the hook: a line cut off where the speaker changed is quoted only when no
     # finished one is left (in a transcript that marks its sentence ends at all).
     marked = marks_ends(*sentences)
     if whole:
-        whole.sort(key=lambda line: marked and not is_finished(line))  # stable
-        return whole[0].replace('"', "'")
+        # Finished lines first; among them, a close line that is not the hook's.
+        whole.sort(
+            key=lambda lc: (marked and not is_finished(lc[0]), not lc[1] or same_line(lc[0], hook))
+        )
+        return whole[0][0].replace('"', "'")
     if openers:
-        return _clause(openers[0].replace('"', "'"), KEY_LINE_MAX_CHARS)
+        return _clause(openers[0][0].replace('"', "'"), KEY_LINE_MAX_CHARS)
     for piece in pieces:
         line = _strip_leading_fillers(piece)
         if len(words_of(line)) >= MIN_HOOK_WORDS and not is_filler_sentence(line):
             return _clause(line.replace('"', "'"), KEY_LINE_MAX_CHARS)
     return _clause(_strip_leading_fillers(pieces[0]), PHRASE_MAX_CHARS) if pieces else ""
+
+
+@functools.lru_cache(maxsize=65536)
+def same_line(line: str, hook: str) -> bool:
+    """Whether a transcript line is where `hook` came from: the hook's words (fillers and a
+    cut tail off) open the line's, or the line's open the hook's."""
+    if not hook:
+        return False
+    a, b = words_of(line), words_of(hook)
+    n = min(len(a), len(b))
+    return n > 0 and a[:n] == b[:n]
 
 
 def _capitalised(line: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from podclip.scoring.cues import sentence_cues
+from podclip.scoring.cues import SentenceCues, sentence_cues
 from podclip.scoring.explain import (
     HOOK_MAX_CHARS,
     explain,
@@ -61,10 +61,36 @@ def test_reason_says_who_does_what_and_quotes_the_clip() -> None:
     assert reason.startswith('One speaker predicts with a date ("2030")')
     assert "about Texas" in reason
     assert reason.endswith(".")
-    text = " ".join(sentences)
+    text = " ".join(sentences).lower()  # a line keeps its capital once "Okay," is off
     for quoted in reason.split('"')[1::2]:
-        assert quoted in text
+        assert quoted.lower() in text
     assert not re.search(r"\(\d+%\)", reason)
+
+
+def test_the_reason_quotes_another_strong_line_than_the_hook() -> None:
+    # rev16-train episode 29 (a talk show): two lines of one rant, both strong.
+    sentences = [
+        "If you don't go vote, it doesn't work.",
+        "Why would you not exercise that right?",
+    ]
+    cues = [sentence_cues(s) for s in sentences]
+    row = probs_for("strong_opinion", 1)[0]
+    weak = probs_for("strong_opinion", 1, p=0.1)[0]
+    reason, hook, _ = _explained(sentences, cues, np.vstack([row, row]), row)
+    assert hook == sentences[0]
+    # Beside the hook, the reason shows a second line of the clip.
+    assert reason.endswith(': "Why would you not exercise that right?".'), reason
+    # A line much weaker than the hook's is not quoted instead of it.
+    reason, hook, _ = _explained(sentences, cues, np.vstack([row, weak]), row)
+    assert hook == sentences[0]
+    assert reason.endswith(": \"If you don't go vote, it doesn't work\"."), reason
+
+
+def _explained(
+    sentences: list[str], cues: list[SentenceCues], probs: np.ndarray, window: np.ndarray
+) -> tuple[str, str, str]:
+    e = explain("strong_opinion", sentences, cues, probs, window, ["A"] * len(sentences))
+    return e.reason, e.hook, e.pull_quote
 
 
 def test_a_restart_after_an_ellipsis_or_dash_is_no_topic() -> None:
