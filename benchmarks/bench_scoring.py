@@ -34,6 +34,8 @@ from podclip.scoring import (
     select_moments,
 )
 from podclip.scoring.classifier import get_classifier, read_sidecar
+from podclip.scoring.clauses import forget as forget_clauses
+from podclip.scoring.clauses import load_parser
 from podclip.scoring.dataset import load_examples, written_files
 from podclip.scoring.encodings import forget_encodings
 from podclip.scoring.types import Segment, Word
@@ -137,6 +139,7 @@ def timed_run(segments: list[Segment], sentences: list[str], options: ScoringOpt
     """Time the scoring path and, right after it, the baseline (so both see similar load)."""
     classifier = get_classifier(options.torch_threads)
     forget_encodings()  # each run pays for the model passes, as a new episode does
+    forget_clauses()  # and parses its candidate hooks
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     windows = build_windows(segments, options)
@@ -187,6 +190,7 @@ def main() -> None:
     t0 = time.perf_counter()
     classifier = get_classifier(options.torch_threads)
     classifier.embed(["warm up"])
+    load_parser()
     load_s = time.perf_counter() - t0
 
     segments = synthetic_transcript(args.seconds)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,9 +118,11 @@ def explain_span(
     quotes: npt.NDArray[np.floating],
     window_probs: npt.NDArray[np.floating],
     speakers: Sequence[str | None] = (),
+    whole_clause: Callable[[str], bool] | None = None,
 ) -> Explanation:
-    """Like `explain`, from precomputed per-sentence strength and quotability for the type."""
-    hook = pick_hook(sentences, strength.tolist())
+    """Like `explain`, from precomputed per-sentence strength and quotability for the type
+    (`whole_clause`: see `pick_hook`)."""
+    hook = pick_hook(sentences, strength.tolist(), whole_clause)
     reason = build_reason(
         moment_type, sentences, cues, strength.tolist(), window_probs, speakers, hook
     )
@@ -646,24 +648,35 @@ def _as_opener(line: str, cased: bool) -> tuple[str, bool] | None:
     return None
 
 
-def pick_hook(sentences: Sequence[str], strength: Sequence[float]) -> str:
+def pick_hook(
+    sentences: Sequence[str],
+    strength: Sequence[float],
+    whole_clause: Callable[[str], bool] | None = None,
+) -> str:
     """The strongest sentence (or restart piece) that stands alone as a hook; failing that,
     the strongest one that at least starts a sentence, cut to its opening clauses; failing
-    that, the strongest line that does not lean on what came before."""
+    that, the strongest line that does not lean on what came before.
+
+    `whole_clause` (`clauses.is_whole_clause`), in a transcript with case and sentence marks,
+    also holds back a fragment ("The fact that we have said this, ...") while another line
+    passes."""
     lines = _pieces(sentences, sorted(range(len(sentences)), key=lambda i: -strength[i]))
     cased = has_case(*sentences)
     marked = marks_ends(*sentences)
-    first = None
+    parse = whole_clause if cased and marked else None
+    first = fragment = None
     for line in lines:
         hook = hook_candidate(line, cased)
         # A line that points back at what came before, or (in a punctuated transcript) one cut
         # off where the speaker changed ("... will copy" + "you, let them try"), is the hook
         # only when every line is.
         if hook and not leans_back(hook) and (is_finished(line) or not marked):
-            return hook
+            if parse is None or parse(hook):
+                return hook
+            fragment = fragment or hook
         first = first or hook
-    if first:
-        return first
+    if fragment or first:
+        return fragment or first or ""
     opener = next(_openers(lines, cased), None)
     if opener:
         return make_hook(opener)

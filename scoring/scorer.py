@@ -16,10 +16,19 @@ import numpy as np
 import numpy.typing as npt
 
 from .classifier import Classifier, get_classifier
+from .clauses import is_whole_clause
+from .clauses import warm as warm_clauses
 from .cues import sentence_cues
 from .domain import stretch_residual
 from .encodings import episode_encodings
-from .explain import explain_span, line_strength, quotability
+from .explain import (
+    explain_span,
+    has_case,
+    hook_candidate,
+    line_strength,
+    quotability,
+    restart_pieces,
+)
 from .features import make_table, span_features
 from .housekeeping import housekeeping_evidence, housekeeping_spans
 from .labels import CATEGORY_BY_TYPE, LABELS, MOMENT_TYPES, NONE_LABEL
@@ -171,6 +180,14 @@ def score_with(
     )
     scores = np.round(calibrate(raw, classifier.head.calibration), 2).tolist()
 
+    # Every line that may become a hook is parsed once, in one batch (clauses.py).
+    cased = has_case(*rows.texts)
+    warm_clauses(
+        hook
+        for text in dict.fromkeys(rows.texts)
+        for piece in restart_pieces(text)
+        if (hook := hook_candidate(piece, cased))
+    )
     moment_idx = np.argmax(probs[:, : len(MOMENT_TYPES)], axis=1).tolist()
     rounded: list[list[float]] = np.round(probs.astype(np.float64), 4).tolist()
     out: list[ScoredMoment] = []
@@ -186,6 +203,7 @@ def score_with(
             quotes[a:b, t],
             probs[k],
             rows.speakers[a:b],
+            is_whole_clause,
         )
         out.append(
             ScoredMoment(

