@@ -10,8 +10,12 @@ from contextlib import contextmanager
 
 import duckdb
 
-WRITE_ATTEMPTS = 6
+# A writer that keeps losing races keeps trying this long: two processes publishing a dozen jobs
+# each beside one that republishes lost six races in a row (about 3 s of waiting) on a busy
+# 2-core machine, and failed a publish that a second later would have landed.
+WRITE_DEADLINE_SECONDS = 60.0
 FIRST_WAIT_SECONDS = 0.05
+MAX_WAIT_SECONDS = 1.0
 # DuckLake retries a commit that raced another by itself, unless the two really conflict by its
 # rules ("Transaction conflict - ..."); one of those is coarse: a transaction that deletes
 # inlined rows from a table conflicts with any concurrent insert into that table, so a job
@@ -45,20 +49,29 @@ def lost_race(exc: duckdb.Error) -> bool:
 
 
 def run_transaction(
-    conn: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], object]
+    conn: duckdb.DuckDBPyConnection,
+    work: Callable[[duckdb.DuckDBPyConnection], object],
+    *,
+    deadline_s: float = WRITE_DEADLINE_SECONDS,
+    first_wait_s: float = FIRST_WAIT_SECONDS,
 ) -> None:
-    """Run ``work`` in one transaction; run it again on the newest snapshot when it lost a race.
+    """Run ``work`` in one transaction; run it again on the newest snapshot when it lost a race,
+    waiting longer each time (up to MAX_WAIT_SECONDS, with jitter), until ``deadline_s``.
 
     ``work`` must state the whole change (delete what it replaces, then insert), so that running
     it again is the same change.
     """
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
+    give_up = time.monotonic() + deadline_s
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             with transaction(conn):
                 work(conn)
             return
         except duckdb.Error as exc:
-            if attempt == WRITE_ATTEMPTS or not lost_race(exc):
+            wait = min(first_wait_s * 2 ** (attempt - 1), MAX_WAIT_SECONDS)
+            wait += random.uniform(0, wait)
+            if not lost_race(exc) or time.monotonic() + wait > give_up:
                 raise
-        wait = FIRST_WAIT_SECONDS * 2 ** (attempt - 1)
-        time.sleep(wait + random.uniform(0, wait))
+        time.sleep(wait)

@@ -91,3 +91,27 @@ def test_which_failures_are_lost_races() -> None:
     duplicate = 'TransactionContext Error: Failed to commit: duplicate key "1"'
     assert not lost_race(duckdb.TransactionException(duplicate))
     assert not lost_race(duckdb.ConstraintException("Conflict on nothing: a constraint"))
+
+
+def test_a_writer_that_keeps_losing_keeps_trying_until_its_deadline() -> None:
+    db = duckdb.connect(":memory:")
+    db.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
+    db.execute("INSERT INTO counter VALUES (1, 0)")
+    ours, theirs = db.cursor(), db.cursor()
+    attempts: list[int] = []
+
+    def add_one(conn: duckdb.DuckDBPyConnection) -> None:
+        (n,) = conn.execute("SELECT n FROM counter WHERE id = 1").fetchone() or (None,)
+        attempts.append(n)
+        if len(attempts) <= 9:  # a busy neighbour wins the first nine races
+            theirs.execute("UPDATE counter SET n = n + 10 WHERE id = 1")
+        conn.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])
+
+    run_transaction(ours, add_one, first_wait_s=0.001)
+    assert len(attempts) == 10
+    assert db.execute("SELECT n FROM counter").fetchone() == (91,)
+    # Past its deadline a writer reports the race it lost instead of waiting on.
+    attempts.clear()
+    with pytest.raises(duckdb.TransactionException, match="onflict"):
+        run_transaction(ours, add_one, deadline_s=0.0)
+    assert len(attempts) == 1
