@@ -3,6 +3,8 @@ as itself; a transaction that lost a race to another writer runs again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import duckdb
 import pytest
 
@@ -45,23 +47,37 @@ def test_a_failed_commit_is_reported_as_itself() -> None:
     assert db.execute("SELECT count(*) FROM t").fetchone() == (1,)
 
 
-def test_a_transaction_that_lost_a_race_runs_again_on_the_newest_snapshot() -> None:
-    db = duckdb.connect(":memory:")
-    db.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
-    db.execute("INSERT INTO counter VALUES (1, 0)")
-    ours, theirs = db.cursor(), db.cursor()
-    attempts: list[int] = []
+@dataclass
+class Race:
+    """A counter that another writer bumps by 10 during each of our first `lost` attempts."""
 
-    def add_one(conn: duckdb.DuckDBPyConnection) -> None:
+    lost: int
+    db: duckdb.DuckDBPyConnection = field(init=False)
+    attempts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.db = duckdb.connect(":memory:")
+        self.db.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
+        self.db.execute("INSERT INTO counter VALUES (1, 0)")
+        self.ours, self.theirs = self.db.cursor(), self.db.cursor()
+
+    def add_one(self, conn: duckdb.DuckDBPyConnection) -> None:
         (n,) = conn.execute("SELECT n FROM counter WHERE id = 1").fetchone() or (None,)
-        attempts.append(n)
-        if len(attempts) == 1:  # another writer commits between our read and our write
-            theirs.execute("UPDATE counter SET n = n + 10 WHERE id = 1")
+        self.attempts.append(n)
+        if len(self.attempts) <= self.lost:  # the other writer commits between read and write
+            self.theirs.execute("UPDATE counter SET n = n + 10 WHERE id = 1")
         conn.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])
 
+    def value(self) -> object:
+        return self.db.execute("SELECT n FROM counter").fetchone()
+
+
+def test_a_transaction_that_lost_a_race_runs_again_on_the_newest_snapshot() -> None:
+    race = Race(lost=1)
+    ours, add_one, attempts = race.ours, race.add_one, race.attempts
     run_transaction(ours, add_one)
     assert attempts == [0, 10]  # the second attempt read the other writer's commit
-    assert db.execute("SELECT n FROM counter").fetchone() == (11,)
+    assert race.value() == (11,)
 
 
 def test_other_failures_are_not_run_again() -> None:
@@ -94,24 +110,12 @@ def test_which_failures_are_lost_races() -> None:
 
 
 def test_a_writer_that_keeps_losing_keeps_trying_until_its_deadline() -> None:
-    db = duckdb.connect(":memory:")
-    db.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
-    db.execute("INSERT INTO counter VALUES (1, 0)")
-    ours, theirs = db.cursor(), db.cursor()
-    attempts: list[int] = []
-
-    def add_one(conn: duckdb.DuckDBPyConnection) -> None:
-        (n,) = conn.execute("SELECT n FROM counter WHERE id = 1").fetchone() or (None,)
-        attempts.append(n)
-        if len(attempts) <= 9:  # a busy neighbour wins the first nine races
-            theirs.execute("UPDATE counter SET n = n + 10 WHERE id = 1")
-        conn.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])
-
-    run_transaction(ours, add_one, first_wait_s=0.001)
-    assert len(attempts) == 10
-    assert db.execute("SELECT n FROM counter").fetchone() == (91,)
+    race = Race(lost=9)  # a busy neighbour wins the first nine races
+    run_transaction(race.ours, race.add_one, first_wait_s=0.001)
+    assert len(race.attempts) == 10
+    assert race.value() == (91,)
     # Past its deadline a writer reports the race it lost instead of waiting on.
-    attempts.clear()
+    race = Race(lost=1)
     with pytest.raises(duckdb.TransactionException, match="onflict"):
-        run_transaction(ours, add_one, deadline_s=0.0)
-    assert len(attempts) == 1
+        run_transaction(race.ours, race.add_one, deadline_s=0.0)
+    assert len(race.attempts) == 1
