@@ -648,6 +648,23 @@ def _as_opener(line: str, cased: bool) -> tuple[str, bool] | None:
     return None
 
 
+def judges_clauses(sentences: Sequence[str]) -> bool:
+    """Whether hooks of these sentences are held to whole clauses: only a transcript with
+    letter case and sentence marks gives a parser something to rely on."""
+    return has_case(*sentences) and marks_ends(*sentences)
+
+
+def hook_candidates(sentences: Sequence[str]) -> Iterator[str]:
+    """Every hook `pick_hook` may weigh among these sentences whose clause it would judge
+    (each restart piece that is a hook candidate), for parsing them in one batch."""
+    if not judges_clauses(sentences):
+        return
+    cased = has_case(*sentences)
+    for piece in _pieces(sentences, range(len(sentences))):
+        if hook := hook_candidate(piece, cased):
+            yield hook
+
+
 def pick_hook(
     sentences: Sequence[str],
     strength: Sequence[float],
@@ -663,7 +680,7 @@ def pick_hook(
     lines = _pieces(sentences, sorted(range(len(sentences)), key=lambda i: -strength[i]))
     cased = has_case(*sentences)
     marked = marks_ends(*sentences)
-    parse = whole_clause if cased and marked else None
+    parse = whole_clause if judges_clauses(sentences) else None
     first = fragment = None
     for line in lines:
         hook = hook_candidate(line, cased)

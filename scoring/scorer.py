@@ -21,14 +21,7 @@ from .clauses import warm as warm_clauses
 from .cues import sentence_cues
 from .domain import stretch_residual
 from .encodings import episode_encodings
-from .explain import (
-    explain_span,
-    has_case,
-    hook_candidate,
-    line_strength,
-    quotability,
-    restart_pieces,
-)
+from .explain import explain_span, hook_candidates, line_strength, quotability
 from .features import make_table, span_features
 from .housekeeping import housekeeping_evidence, housekeeping_spans
 from .labels import CATEGORY_BY_TYPE, LABELS, MOMENT_TYPES, NONE_LABEL
@@ -181,13 +174,7 @@ def score_with(
     scores = np.round(calibrate(raw, classifier.head.calibration), 2).tolist()
 
     # Every line that may become a hook is parsed once, in one batch (clauses.py).
-    cased = has_case(*rows.texts)
-    warm_clauses(
-        hook
-        for text in dict.fromkeys(rows.texts)
-        for piece in restart_pieces(text)
-        if (hook := hook_candidate(piece, cased))
-    )
+    warm_clauses(hook_candidates(list(dict.fromkeys(rows.texts))))
     moment_idx = np.argmax(probs[:, : len(MOMENT_TYPES)], axis=1).tolist()
     rounded: list[list[float]] = np.round(probs.astype(np.float64), 4).tolist()
     out: list[ScoredMoment] = []

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from podclip.scoring import build_windows, score_windows
 from podclip.scoring.clauses import fragment_reason, is_whole_clause, load_parser
 from podclip.scoring.explain import pick_hook
+from podclip.scoring.options import ScoringOptions
+from podclip.scoring.rank_eval import load_transcript, to_segments
 
 FRAGMENTS = {
     # Only the because-clause of a sentence whose main clause was said before it (episode 29).
@@ -94,3 +97,26 @@ def test_the_hook_is_the_strongest_whole_clause() -> None:
     # A transcript without case or sentence marks says nothing a parser could rely on.
     bare = [s.lower().rstrip(".") for s in sentences]
     assert pick_hook(bare, strength, is_whole_clause) == pick_hook(bare, strength)
+
+
+@pytest.mark.slow
+def test_scored_windows_take_the_whole_clause_for_their_hook(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """The scorer wires the parser in: about six minutes of episode 21 around the car-show
+    fragment, every window scored by the committed model. Without the parse every window that
+    holds both lines opened its post on the fragment (measured on 2026-12-07)."""
+    source = (shared_data / "transcripts" / "rev16-train" / "21.turns.txt").read_text("utf-8")
+    at = source.index("Street machine, anything that qualifies")
+    stretch = source[source.rfind("[speaker", 0, at - 2500) : source.find("[speaker", at + 3000)]
+    path = tmp_path / "stretch.turns.txt"
+    path.write_text(stretch, encoding="utf-8")
+    windows = build_windows(to_segments(load_transcript(path)), ScoringOptions())
+    both = [
+        m
+        for m in score_windows(windows)
+        if "Street machine" in m.text and "you have a hot rod" in m.text
+    ]
+    assert both
+    # Any whole line of the window may win; the fragment may not while one is there.
+    assert not [m.hook for m in both if m.hook.startswith("Street machine")]
