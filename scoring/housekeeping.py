@@ -10,7 +10,8 @@ Every pattern has a kind (`ad`, `intro`, `outro`, `housekeeping`) and a weight i
 units: a strong pattern (a sponsor phrase, a promo code) marks a passage on its own, a weak
 one (a platform name, "website") only when several add up. The score of a text is
 `1 - exp(-evidence)`, where evidence sums the weights of the distinct patterns that match
-(a repeat of a pattern adds a quarter of its weight), so it lies in [0, 1).
+(a repeat of a pattern adds a quarter of its weight), so it lies in [0, 1). Fillers and a word
+or two said again after them come out first, so "welcome to, um, to X" reads as "welcome to X".
 
 `housekeeping_spans` finds the stretches inside a run of timed sentences: anchors are
 sentences with strong evidence, anchors of a kind close in time are joined (an ad read opens
@@ -117,7 +118,20 @@ PATTERNS: tuple[_Pattern, ...] = (
         r"\bsupport (?:the|our|this|my) (?:\w+ ){0,3}(?:podcast|show|channel)\b|"
         r"\bshow (?:your|some) support\b|\byou (?:might|may) know (?:us|me) from\b",
     ),
-    _p("send_you", "ad", 1.2, r"\blet (?:them|him|her) know .{0,30}\bsent you\b"),
+    _p(
+        "send_you",
+        "ad",
+        1.2,
+        r"\b(?:let (?:them|him|her) know|tell (?:them|him|her|'em)) .{0,30}\bsent you\b",
+    ),
+    _p(
+        "friends_over_at",
+        "ad",
+        2.0,
+        r"\b(?:my|our) (?:good )?friends over at\b|\blet me tell you about (?:my|our) "
+        r"(?:good )?friends\b|\b(?:have|has|'ve) been (?:supporting|sponsoring) (?:the|this|our) "
+        r"(?:show|podcast|program)\b",
+    ),
     _p(
         "limited_time",
         "ad",
@@ -176,14 +190,19 @@ PATTERNS: tuple[_Pattern, ...] = (
         "listening_to",
         "intro",
         2.0,
-        r"\byou(?:'re| are) listening to (?:the )?(?-i:[A-Z])|\b(?:this is|i'm|i am) your host\b",
+        r"\byou(?:'re| are) listening to (?:the )?(?-i:[A-Z])|\b(?:this is|i'm|i am) "
+        r"(?:one of )?your (?:other )?(?:co-?)?hosts?\b",
     ),
     _p(
         "this_is_show",
         "intro",
         1.0,
         r"^\W*(?:hey,?\s+)?this is (?:the\s+)?(?!from\b)\w+(?:\s+\w+){0,4}\s+(?:podcast|show)\b|"
-        r"\bepisode (?:number )?\d+ of\b|\bon (?:this|today's) episode\b",
+        r"\bepisode (?:number )?\d+ of\b|\bon (?:this|today's) episode\b|"
+        r"\bthis is an?(?: \w+){0,2} (?:podcast|show) about\b|"
+        r"\bthis is (?:the|your) (?:\w+ ){0,2}(?:update|edition|briefing|roundup|rundown)\b|"
+        r"\bhere's what we(?:'ve| have)? got (?:for you )?"
+        r"(?:today|tonight|this (?:morning|week|hour))\b",
     ),
     _p(
         "today_guest",
@@ -202,8 +221,8 @@ PATTERNS: tuple[_Pattern, ...] = (
         "thanks_listening",
         "outro",
         2.2,
-        r"\bthank(?:s| you)(?: (?:so|very) much)? (?:all )?for listening\b|"
-        r"\bthanks (?:again )?for tuning in\b",
+        r"\bthank(?:s| you)(?: (?:so|very) much)?(?: to)?(?: all(?: of)?)?(?: you)?(?: all| guys)? "
+        r"for (?:listening|watching|hanging out|tuning in)\b|\bthanks (?:again )?for tuning in\b",
     ),
     _p(
         "wrap",
@@ -211,7 +230,10 @@ PATTERNS: tuple[_Pattern, ...] = (
         1.6,
         r"\bthat(?:'s| is| will| is going to)\s+(?:a\s+)?wrap\b|\bwrap(?:s)? (?:up )?"
         r"(?:this|the|our) (?:week's )?(?:show|episode)\b|\bthat's (?:all|it) for "
-        r"(?:today|this week|this episode|now)\b|\bwe(?:'ll| will) see (?:y'all|you)(?: guys)? "
+        r"(?:today|this week|this episode|now)\b|\bthat(?:'s| is| will be| is going to be|'s going "
+        r"to be) (?:about |all )?it for (?:us|me|today|tonight|this week|this episode|now)\b|"
+        r"\b(?:i'm going to|i'm gonna|let's|we're going to|we're gonna) call it (?:there|here|"
+        r"a night|a day)\b|\bwe(?:'ll| will) see (?:y'all|you)(?: guys)? "
         r"(?:next|in)\b|\b(?:see|catch|talk to) you (?:next|in two) (?:time|week|episode)\b|"
         r"\buntil next time\b|\bsee you (?:guys )?(?:in|next)\b",
     ),
@@ -220,9 +242,17 @@ PATTERNS: tuple[_Pattern, ...] = (
         "outro",
         1.6,
         r"\btheme (?:music|song)\b|\bour (?:producer|editor|music) (?:is|was)\b|"
+        r"\bthanks? (?:you )?to our (?:\w+ )?(?:producer|editor|engineer|call screener|"
+        r"production team|crew)\b|"
         r"\b(?:show|podcast|episode) (?:is|was) (?:produced|edited|engineered|mixed)\b",
     ),
-    _p("goodbye", "outro", 0.6, r"\b(?:bye-bye|goodbye|bye,? (?:folks|guys|everyone|y'all))\b"),
+    _p(
+        "goodbye",
+        "outro",
+        0.6,
+        r"\b(?:bye-bye|goodbye|bye,? (?:folks|guys|everyone|y'all))\b|\bsee you tomorrow\b|"
+        r"\bhave a good one\b|\bgood night,? (?:everybody|everyone|folks|guys)\b",
+    ),
     # --- housekeeping: calls to action, where to find the show, listener mail
     _p(
         "rate_review",
@@ -266,6 +296,29 @@ PATTERNS: tuple[_Pattern, ...] = (
     ),
     _p("notes", "housekeeping", 0.3, r"\b(?:show|episode)\s+notes\b"),
     _p(
+        "programming_note",
+        "housekeeping",
+        1.6,
+        r"\bprogramming note\b|\bschedule (?:for|this) (?:the )?week\b|\bwe(?:'re| are) not "
+        r"going to be on\b",
+    ),
+    _p(
+        "recording_talk",
+        "housekeeping",
+        1.0,
+        r"\bcan you hear (?:me|that|us)\b|\byou cut out\b|\byou(?:'re| are) breaking up\b|"
+        r"\bedit (?:this|that|it) out\b|\bin the edit\b|\bon the recording\b|"
+        r"\bleave (?:this|that) in\b|\brecording locally\b",
+    ),
+    _p(
+        "disclaimer",
+        "housekeeping",
+        1.2,
+        r"\bcontent (?:note|warning)\b|\btrigger warning\b|\bdisclaimer\b|\bnot (?:intended|meant) "
+        r"as\b.{0,40}\badvice\b|\bshould not be (?:taken|used) as\b.{0,30}\badvice\b|"
+        r"\bviews expressed\b",
+    ),
+    _p(
         "email_us",
         "housekeeping",
         1.4,
@@ -277,8 +330,8 @@ PATTERNS: tuple[_Pattern, ...] = (
         "listener_question",
         "housekeeping",
         1.2,
-        r"\blistener (?:question|mail|letter)s?\b|\btime for (?:some )?(?:letters|questions|"
-        r"mail)\b|\bsubmit (?:your|a) question\b",
+        r"\blistener (?:question|mail|letter)s?\b|\bmailbag\b|"
+        r"\btime for (?:some )?(?:letters|questions|mail)\b|\bsubmit (?:your|a) question\b",
     ),
     _p(
         "listener_mail",
@@ -343,9 +396,21 @@ class Evidence:
 NO_EVIDENCE = Evidence(0.0, "", (), ())
 
 
+# Spoken fillers, and a word or two said again after them ("welcome to, um, to One Day Today",
+# "that's going to be, uh, it for us"), come out before matching.
+_FILLER = re.compile(r",?\s*\b(?:um+|uh+|erm|er|ah|hmm+)\b[,.]?", re.IGNORECASE)
+_RESTART = re.compile(r"\b(\w+(?:'\w+)?(?: \w+(?:'\w+)?)?),? \1\b", re.IGNORECASE)
+
+
+def spoken_plain(text: str) -> str:
+    """The text without fillers and without a word or two said twice in a row."""
+    return _RESTART.sub(r"\1", _FILLER.sub("", text))
+
+
 @functools.lru_cache(maxsize=16384)
 def housekeeping_evidence(text: str) -> Evidence:
     """Score a text and say which phrases of which kind made the score."""
+    text = spoken_plain(text)
     evidence = 0.0
     per_kind: dict[str, float] = dict.fromkeys(KINDS, 0.0)
     found: list[tuple[float, str, str]] = []

@@ -18,6 +18,7 @@ from podclip.scoring.housekeeping import (
     housekeeping_evidence,
     housekeeping_score,
     housekeeping_spans,
+    spoken_plain,
 )
 from podclip.scoring.text import split_sentences
 
@@ -169,3 +170,53 @@ def test_one_price_in_a_story_is_no_pitch() -> None:
         "Two years later the company had forty people and I still took the bus.",
     )
     assert housekeeping_spans(_timed(story)) == []
+
+
+# Phrasing from shows unlike the nine labelled episodes (call-in radio, a game stream, a local
+# news update): spoken with fillers and restarts, as a transcript keeps them.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Hi, everyone, and welcome to, um, to Night Shift.", "intro"),
+        ("This is a podcast about, uh, about recovery, and I'm one of your hosts.", "intro"),
+        ("Let me tell you about my friends over at the hardware store on Route 9.", "ad"),
+        ("They've been supporting the show for six years. Tell them Mike sent you.", "ad"),
+        (
+            "And that's going to be, uh, it for us today. Thanks to all of you for listening.",
+            "outro",
+        ),
+        ("Okay, chat, I'm going to call it there. Thank you all for hanging out.", "outro"),
+        (
+            "Programming note, real quick: we're not going to be on at our usual time.",
+            "housekeeping",
+        ),
+        ("Sorry, you cut out there. Can you hear me now? We'll edit this out.", "housekeeping"),
+        (
+            "A content note: it describes a fire. The views expressed are the author's.",
+            "housekeeping",
+        ),
+    ],
+)
+def test_spoken_housekeeping_in_other_shows_words(text: str, kind: str) -> None:
+    evidence = housekeeping_evidence(text)
+    assert evidence.strong, (text, evidence)
+    assert evidence.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My friends at school used to call me the professor, and I hated it.",
+        "I read a question from the mailbag and then I answer it the way my dad would have.",
+        "We didn't have a recording of the call, so I wrote down everything she said.",
+        "He said see you tomorrow, and I never saw him again.",
+    ],
+)
+def test_the_same_words_in_ordinary_talk_are_no_housekeeping(text: str) -> None:
+    assert not housekeeping_evidence(text).strong, housekeeping_evidence(text)
+
+
+def test_fillers_and_restarts_come_out_before_matching() -> None:
+    assert spoken_plain("welcome to, um, to One Day Today") == "welcome to One Day Today"
+    assert spoken_plain("We went, uh, we went right up") == "We went right up"
+    assert spoken_plain("I walked home in the rain.") == "I walked home in the rain."
