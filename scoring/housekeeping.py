@@ -124,12 +124,19 @@ PATTERNS: tuple[_Pattern, ...] = (
         1.2,
         r"\b(?:let (?:them|him|her) know|tell (?:them|him|her|'em)) .{0,30}\bsent you\b",
     ),
+    # "My friends over at the firehouse ..." is talk too: these two need a second cue.
     _p(
         "friends_over_at",
         "ad",
-        2.0,
-        r"\b(?:my|our) (?:good )?friends over at\b|\blet me tell you about (?:my|our) "
-        r"(?:good )?friends\b|\b(?:have|has|'ve) been (?:supporting|sponsoring) (?:the|this|our) "
+        1.2,
+        r"\b(?:my|our) (?:good )?friends over at\b|"
+        r"\blet me tell you about (?:my|our) (?:good )?friends\b",
+    ),
+    _p(
+        "supporting_show",
+        "ad",
+        1.2,
+        r"\b(?:have|has|'ve) been (?:supporting|sponsoring) (?:the|this|our) "
         r"(?:show|podcast|program)\b",
     ),
     _p(
@@ -222,7 +229,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "outro",
         2.2,
         r"\bthank(?:s| you)(?: (?:so|very) much)?(?: to)?(?: all(?: of)?)?(?: you)?(?: all| guys)? "
-        r"for (?:listening|watching|hanging out|tuning in)\b|\bthanks (?:again )?for tuning in\b",
+        r"for (?:listening|tuning in)\b",
     ),
     _p(
         "wrap",
@@ -230,10 +237,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         1.6,
         r"\bthat(?:'s| is| will| is going to)\s+(?:a\s+)?wrap\b|\bwrap(?:s)? (?:up )?"
         r"(?:this|the|our) (?:week's )?(?:show|episode)\b|\bthat's (?:all|it) for "
-        r"(?:today|this week|this episode|now)\b|\bthat(?:'s| is| will be| is going to be|'s going "
-        r"to be) (?:about |all )?it for (?:us|me|today|tonight|this week|this episode|now)\b|"
-        r"\b(?:i'm going to|i'm gonna|let's|we're going to|we're gonna) call it (?:there|here|"
-        r"a night|a day)\b|\bwe(?:'ll| will) see (?:y'all|you)(?: guys)? "
+        r"(?:today|this week|this episode|now)\b|\bwe(?:'ll| will) see (?:y'all|you)(?: guys)? "
         r"(?:next|in)\b|\b(?:see|catch|talk to) you (?:next|in two) (?:time|week|episode)\b|"
         r"\buntil next time\b|\bsee you (?:guys )?(?:in|next)\b",
     ),
@@ -242,9 +246,20 @@ PATTERNS: tuple[_Pattern, ...] = (
         "outro",
         1.6,
         r"\btheme (?:music|song)\b|\bour (?:producer|editor|music) (?:is|was)\b|"
-        r"\bthanks? (?:you )?to our (?:\w+ )?(?:producer|editor|engineer|call screener|"
-        r"production team|crew)\b|"
         r"\b(?:show|podcast|episode) (?:is|was) (?:produced|edited|engineered|mixed)\b",
+    ),
+    # A sign-off said in a story ("that's it for me", "thanks to our engineer, we shipped")
+    # reads the same: these need a second cue.
+    _p(
+        "sign_off",
+        "outro",
+        1.0,
+        r"\bthat(?:'s| is| will be| is going to be|'s going to be) (?:about |all )?it for "
+        r"(?:us|me|today|tonight|this week|this episode|now)\b|\b(?:i'm going to|i'm gonna|"
+        r"let's|we're going to|we're gonna) call it (?:there|here|a night|a day)\b|"
+        r"\bthank(?:s| you)(?: (?:so|very) much)?(?: to)?(?: all(?: of)?)?(?: you)?(?: all| guys)? "
+        r"for (?:watching|hanging out)\b|\bthanks? (?:you )?to our (?:\w+ )?(?:producer|editor|"
+        r"engineer|call screener|production team)\b",
     ),
     _p(
         "goodbye",
@@ -299,8 +314,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "programming_note",
         "housekeeping",
         1.6,
-        r"\bprogramming note\b|\bschedule (?:for|this) (?:the )?week\b|\bwe(?:'re| are) not "
-        r"going to be on\b",
+        r"\bprogramming note\b",
     ),
     _p(
         "recording_talk",

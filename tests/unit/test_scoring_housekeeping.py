@@ -179,7 +179,11 @@ def test_one_price_in_a_story_is_no_pitch() -> None:
     [
         ("Hi, everyone, and welcome to, um, to Night Shift.", "intro"),
         ("This is a podcast about, uh, about recovery, and I'm one of your hosts.", "intro"),
-        ("Let me tell you about my friends over at the hardware store on Route 9.", "ad"),
+        (
+            "Let me tell you about my friends over at Hartley Hardware. They've been supporting "
+            "the show for years.",
+            "ad",
+        ),
         ("They've been supporting the show for six years. Tell them Mike sent you.", "ad"),
         (
             "And that's going to be, uh, it for us today. Thanks to all of you for listening.",
@@ -210,6 +214,10 @@ def test_spoken_housekeeping_in_other_shows_words(text: str, kind: str) -> None:
         "I read a question from the mailbag and then I answer it the way my dad would have.",
         "We didn't have a recording of the call, so I wrote down everything she said.",
         "He said see you tomorrow, and I never saw him again.",
+        "My friends over at the firehouse threw me a party when I got out of the hospital.",
+        "Honestly, if he lies to me once, that's it for me. I'm out.",
+        "Thanks to our engineer, we shipped two weeks early and nobody believed it.",
+        "I told her thanks for hanging out, and she just started crying in the car.",
     ],
 )
 def test_the_same_words_in_ordinary_talk_are_no_housekeeping(text: str) -> None:
