@@ -101,6 +101,8 @@ PATTERNS: tuple[_Pattern, ...] = (
         "ad",
         1.6,
         r"\b\d+\s?(?:%|percent)\s+off\b|\b(?:\$\s?\d+|\d+ dollars)\s+off\b|"
+        r"\b(?:is|are|get|gets|save|for) (?:\w+[- ])?\w+ (?:dollars|bucks|percent) off\b|"
+        r"\bmarked down\b|"
         r"\boff (?:your|the) first (?:month|order|purchase|box|year)\b|"
         r"\bfree (?:trial|month|shipping|returns)\b|\bmoney[- ]back\b",
     ),
@@ -123,6 +125,28 @@ PATTERNS: tuple[_Pattern, ...] = (
         "ad",
         1.2,
         r"\b(?:let (?:them|him|her) know|tell (?:them|him|her|'em)) .{0,30}\bsent you\b",
+    ),
+    _p(
+        "word_from",
+        "ad",
+        2.2,
+        r"\b(?:a|one more) (?:quick )?word from (?:our|my|this week's|today's) (?:\w+ )?"
+        r"(?:friends|sponsors?|partners?)\b",
+    ),
+    _p(
+        "fine_print",
+        "ad",
+        1.4,
+        r"\b(?:terms|restrictions|conditions) (?:and conditions )?(?:may )?apply\b|"
+        r"\bsubject to (?:credit )?approval\b|\bno interest if paid\b|\bwhile supplies last\b|"
+        r"\bfor qualified buyers\b|\bapply today\b",
+    ),
+    _p(
+        "partnered_app",
+        "ad",
+        0.8,
+        r"\b(?:we're|we are|we've) (?:\w+ )?partnered (?:\w+ ){0,2}with\b|"
+        r"\bdownload (?:the )?\w+(?: \w+)? app\b",
     ),
     # "My friends over at the firehouse ..." is talk too: these two need a second cue.
     _p(
@@ -189,7 +213,8 @@ PATTERNS: tuple[_Pattern, ...] = (
         "welcome",
         "intro",
         2.2,
-        r"\bwelcome (?:back )?to (?:another episode|episode|the show|the podcast|this episode)\b|"
+        r"\bwelcome (?:back )?to (?:another episode|episode|the show|the podcast|this episode|"
+        r"the program|the broadcast|the stream|the channel)\b|\bfrom the studios of\b|"
         r"\bwelcome (?:back )?to (?:the )?\w+(?:\s+\w+){0,4}\s+(?:podcast|show)\b|"
         r"\bwelcome (?:back )?to (?:the )?(?-i:[A-Z])",
     ),
@@ -208,6 +233,9 @@ PATTERNS: tuple[_Pattern, ...] = (
         r"\bepisode (?:number )?\d+ of\b|\bon (?:this|today's) episode\b|"
         r"\bthis is an?(?: \w+){0,2} (?:podcast|show) about\b|"
         r"\bthis is (?:the|your) (?:\w+ ){0,2}(?:update|edition|briefing|roundup|rundown)\b|"
+        r"\byour (?:daily|weekly|nightly|morning|evening) (?:\w+ ){0,2}(?:rundown|briefing|update|"
+        r"news|dose|roundup)\b|\b(?:we're|we are|are we) live\b|\bwelcome in(?:to)?\b|"
+        r"\b(?:my|our) guests? (?:today|this week|tonight)\b|"
         r"\bhere's what we(?:'ve| have)? got (?:for you )?"
         r"(?:today|tonight|this (?:morning|week|hour))\b",
     ),
@@ -229,7 +257,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "outro",
         2.2,
         r"\bthank(?:s| you)(?: (?:so|very) much)?(?: to)?(?: all(?: of)?)?(?: you)?(?: all| guys)? "
-        r"for (?:listening|tuning in)\b",
+        r"for (?:listening|tuning in)\b(?! to (?:me|him|her|them|us)\b)",
     ),
     _p(
         "wrap",
@@ -246,6 +274,8 @@ PATTERNS: tuple[_Pattern, ...] = (
         "outro",
         1.6,
         r"\btheme (?:music|song)\b|\bour (?:producer|editor|music) (?:is|was)\b|"
+        r"\bour executive producer\b|\bthe music you heard\b|\bthat(?:'s| is) our show\b|"
+        r"\bthat(?:'s| is) the show for\b|"
         r"\b(?:show|podcast|episode) (?:is|was) (?:produced|edited|engineered|mixed)\b",
     ),
     # A sign-off said in a story ("that's it for me", "thanks to our engineer, we shipped")
@@ -259,7 +289,13 @@ PATTERNS: tuple[_Pattern, ...] = (
         r"let's|we're going to|we're gonna) call it (?:there|here|a night|a day)\b|"
         r"\bthank(?:s| you)(?: (?:so|very) much)?(?: to)?(?: all(?: of)?)?(?: you)?(?: all| guys)? "
         r"for (?:watching|hanging out)\b|\bthanks? (?:you )?to our (?:\w+ )?(?:producer|editor|"
-        r"engineer|call screener|production team)\b",
+        r"engineer|call screener|production team)\b|"
+        r"\bthat(?:'s|'ll| is| will)? (?:gonna |going to )?(?:have to )?do it for (?:us|me|today|"
+        r"tonight|this (?:week|morning|evening|episode|hour)|the show|(?-i:[A-Z]))|"
+        r"\b(?:is|are) produced by\b|\bwith editing by\b|"
+        r"\bwe(?:'ll| will) be back (?:tomorrow|next week|on \w+day)\b|\bin (?:the|our) next "
+        r"episode\b|\bthanks? (?:to )?(?:everybody|everyone|all of you) who (?:called|wrote|"
+        r"tuned|listened)\b",
     ),
     _p(
         "goodbye",
@@ -297,7 +333,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "housekeeping",
         0.35,
         r"\b(?:instagram|twitter|facebook|tiktok|youtube|snapchat|social media|apple podcasts|"
-        r"itunes|spotify|stitcher|google play|podcast app)\b",
+        r"itunes|spotify|stitcher|google play|podcast app|discord|twitch)\b",
     ),
     _p("handle", "housekeeping", 0.8, r"(?:^|\s)[@#]\w{3,}"),
     _p("hashtag", "housekeeping", 0.3, r"\bhashtags?\b"),
@@ -307,14 +343,16 @@ PATTERNS: tuple[_Pattern, ...] = (
         1.1,
         r"\b(?:in|on|to) (?:the|my|our|this|today's) (?:show|episode) notes\b|"
         r"\blink (?:to )?(?:it|that|them|those|this|all)?\s*(?:in|below)\b|"
-        r"\blinks? in the (?:description|bio)\b",
+        r"\blinks? in the (?:description|bio)\b|\blink(?:'s| is) in the (?:description|bio|show "
+        r"notes)\b",
     ),
     _p("notes", "housekeeping", 0.3, r"\b(?:show|episode)\s+notes\b"),
     _p(
         "programming_note",
         "housekeeping",
         1.6,
-        r"\bprogramming note\b",
+        r"\bprogramming note\b|\bfrom weekly to\b|\b(?:back to|going) (?:weekly|biweekly|"
+        r"every other week)\b|\b(?:release|posting|upload|episode) schedule\b",
     ),
     _p(
         "recording_talk",

@@ -199,6 +199,12 @@ def test_one_price_in_a_story_is_no_pitch() -> None:
             "A content note: it describes a fire. The views expressed are the author's.",
             "housekeeping",
         ),
+        ("And now a quick word from our friends at Northway Bank.", "ad"),
+        ("Sofas marked down up to forty percent, no interest if paid in full. Terms apply.", "ad"),
+        ("From the studios of KQRS, this is Morning Edition, your daily news briefing.", "intro"),
+        ("That's our show. Our executive producer is Dana Lee.", "outro"),
+        ("That's gonna do it for us tonight. We'll be back tomorrow at six.", "outro"),
+        ("Heads up, we're going from weekly to every other week for the summer.", "housekeeping"),
     ],
 )
 def test_spoken_housekeeping_in_other_shows_words(text: str, kind: str) -> None:
@@ -218,6 +224,9 @@ def test_spoken_housekeeping_in_other_shows_words(text: str, kind: str) -> None:
         "Honestly, if he lies to me once, that's it for me. I'm out.",
         "Thanks to our engineer, we shipped two weeks early and nobody believed it.",
         "I told her thanks for hanging out, and she just started crying in the car.",
+        "When I stopped, I said thank you for listening to me, and she hugged me.",
+        "That's the show I was telling you about, the one with the cooking contest.",
+        "Her second book is produced by a tiny press in Vermont, and it sold out twice.",
     ],
 )
 def test_the_same_words_in_ordinary_talk_are_no_housekeeping(text: str) -> None:
