@@ -27,6 +27,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .text import HESITATIONS
+
 KINDS: tuple[str, ...] = ("ad", "intro", "outro", "housekeeping")
 
 # Evidence above which a text or a sentence counts as housekeeping on its own (score ~0.70).
@@ -51,6 +53,10 @@ NAME_RANGE_S = 150.0
 
 _I = re.IGNORECASE
 _DOTCOM = r"(?:\.|\s?dot\s)\s?(?:com|org|net|co|io|fm|tv|me|ly)\b"
+# "Thanks", "thank you so much to all of you", "thanks guys" ... before "for ...".
+_THANKS_ALL = (
+    r"\bthank(?:s| you)(?: (?:so|very) much)?(?: to)?(?: all(?: of)?)?(?: you)?(?: all| guys)? "
+)
 _URL = rf"\b[a-z0-9][a-z0-9&-]*(?:\s?&\s?[a-z0-9]+)?{_DOTCOM}"
 
 
@@ -256,8 +262,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "thanks_listening",
         "outro",
         2.2,
-        r"\bthank(?:s| you)(?: (?:so|very) much)?(?: to)?(?: all(?: of)?)?(?: you)?(?: all| guys)? "
-        r"for (?:listening|tuning in)\b(?! to (?:me|him|her|them|us)\b)",
+        rf"{_THANKS_ALL}for (?:listening|tuning in)\b(?! to (?:me|him|her|them|us)\b)",
     ),
     _p(
         "wrap",
@@ -287,8 +292,8 @@ PATTERNS: tuple[_Pattern, ...] = (
         r"\bthat(?:'s| is| will be| is going to be|'s going to be) (?:about |all )?it for "
         r"(?:us|me|today|tonight|this week|this episode|now)\b|\b(?:i'm going to|i'm gonna|"
         r"let's|we're going to|we're gonna) call it (?:there|here|a night|a day)\b|"
-        r"\bthank(?:s| you)(?: (?:so|very) much)?(?: to)?(?: all(?: of)?)?(?: you)?(?: all| guys)? "
-        r"for (?:watching|hanging out)\b|\bthanks? (?:you )?to our (?:\w+ )?(?:producer|editor|"
+        rf"{_THANKS_ALL}for (?:watching|hanging out)\b|"
+        r"\bthanks? (?:you )?to our (?:\w+ )?(?:producer|editor|"
         r"engineer|call screener|production team)\b|"
         r"\bthat(?:'s|'ll| is| will)? (?:gonna |going to )?(?:have to )?do it for (?:us|me|today|"
         r"tonight|this (?:week|morning|evening|episode|hour)|the show|(?-i:[A-Z]))|"
@@ -450,7 +455,7 @@ NO_EVIDENCE = Evidence(0.0, "", (), ())
 
 # Spoken fillers, and a word or two said again after them ("welcome to, um, to One Day Today",
 # "that's going to be, uh, it for us"), come out before matching.
-_FILLER = re.compile(r",?\s*\b(?:um+|uh+|erm|er|ah|hmm+)\b[,.]?", re.IGNORECASE)
+_FILLER = re.compile(rf",?\s*\b(?:{'|'.join(sorted(HESITATIONS))})\b[,.]?", re.IGNORECASE)
 _RESTART = re.compile(r"\b(\w+(?:'\w+)?(?: \w+(?:'\w+)?)?),? \1\b", re.IGNORECASE)
 
 

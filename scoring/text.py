@@ -71,9 +71,9 @@ DEPENDENT_OPENERS: dict[str, float] = {
     "this": 0.3,
     "there": 0.2,
 }
-FILLER_WORDS = frozenset(
-    {"um", "uh", "uhm", "erm", "hmm", "mm", "yeah", "yep", "okay", "ok", "right", "well", "like"}
-)
+# Sounds of hesitation: never words of what is said.
+HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "hmm", "mm"})
+FILLER_WORDS = HESITATIONS | frozenset({"yeah", "yep", "okay", "ok", "right", "well", "like"})
 
 
 def words_of(text: str) -> list[str]:

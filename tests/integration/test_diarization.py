@@ -134,10 +134,9 @@ def test_sample_speakers_within_five_percent(
 
 
 # Word timings differ by tens of milliseconds between machines (faster-whisper's kernels differ
-# by CPU), and on 30 s of a meeting that moves a window, and with it a 2 s turn whose voice lies
-# within 0.03 cosine of both speakers: the AMI excerpt gave 4.7 % on one machine and 16.7 % on an
-# AMD EPYC. So each recording is diarized as transcribed and with its word times moved by
-# N(0, 30 ms), and the median error is bounded: the figure another machine would give.
+# by CPU); on 30 s of a meeting that moves a window and can flip a 2 s turn whose voice lies
+# within 0.03 cosine of both speakers. The median over jittered copies is what another machine
+# would give (module docstring).
 JITTER_S = 0.03
 JITTER_DRAWS = 8
 
