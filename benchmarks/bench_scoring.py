@@ -1,14 +1,16 @@
-"""Benchmark: score every window of a synthetic one-hour transcript.
+"""Benchmark: score a synthetic one-hour transcript the way the pipeline does.
 
 Run `python benchmarks/bench_scoring.py`.
 
 The transcript is made of the team-written texts in scoring/data (validation first, then
 train, each used once, so no sentence repeats; real passages stay in the shared folder) cut
 into faster-whisper-like segments of 8-25 words with fake word timings at about 2.7 words/s
-and two alternating speakers. It times window building, scoring all windows (embedding, head,
-shareability, reason/hook/quote) and selection, and compares the total with a baseline
-measured in the same run: embedding the same sentences once with MiniLM and nothing else
-(and, reported beside it, one context-encoder pass over them). It
+and two alternating speakers. It times `score_episode` (windows, embedding, head,
+shareability, selection, and the selected clips' reason, hook and quote: what the pipeline
+pays for an hour, the total held against the 15 s budget), and beside it the same hour with
+every window's text written (`score_windows` plus selection), and compares the total with a
+baseline measured in the same run: embedding the same sentences once with MiniLM and nothing
+else (and, reported beside it, one context-encoder pass over them). It
 reports the fastest of `--repeats` runs (default 3; all are recorded) because the machine may
 be shared. Results go to benchmarks/scoring_results.json, with the model comparison on real
 speech: the committed model's leave-one-episode-out report (from its training record) and
@@ -30,6 +32,7 @@ from podclip.scoring import (
     MODEL_VERSION,
     ScoringOptions,
     build_windows,
+    score_episode,
     score_windows,
     select_moments,
 )
@@ -38,6 +41,7 @@ from podclip.scoring.clauses import forget as forget_clauses
 from podclip.scoring.clauses import load_parser
 from podclip.scoring.dataset import load_examples, written_files
 from podclip.scoring.encodings import forget_encodings
+from podclip.scoring.topics import forget as forget_topics
 from podclip.scoring.types import Segment, Word
 from podclip.scoring.windows import build_sentences
 
@@ -118,8 +122,9 @@ def synthetic_transcript(seconds: float, seed: int = 7) -> list[Segment]:
 
 @dataclass(frozen=True)
 class Run:
-    """One timed pass: window building, scoring, selection, then the embedding baseline."""
+    """One timed pass: the pipeline's call, every window described, then the baseline."""
 
+    episode_s: float
     windows_s: float
     score_s: float
     select_s: float
@@ -132,23 +137,37 @@ class Run:
 
     @property
     def total_s(self) -> float:
+        return self.episode_s
+
+    @property
+    def every_window_s(self) -> float:
         return self.windows_s + self.score_s + self.select_s
+
+
+def _forget() -> None:
+    """Each timed call pays for the model passes, parses and tags, as a new episode does."""
+    forget_encodings()
+    forget_clauses()
+    forget_topics()
 
 
 def timed_run(segments: list[Segment], sentences: list[str], options: ScoringOptions) -> Run:
     """Time the scoring path and, right after it, the baseline (so both see similar load)."""
     classifier = get_classifier(options.torch_threads)
-    forget_encodings()  # each run pays for the model passes, as a new episode does
-    forget_clauses()  # and parses its candidate hooks
+    _forget()
     cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    picked = score_episode(segments, options)
+    episode_s = time.perf_counter() - t0
+    cpu_s = time.process_time() - cpu0
+    _forget()
     t0 = time.perf_counter()
     windows = build_windows(segments, options)
     t1 = time.perf_counter()
     scored = score_windows(windows, options)
     t2 = time.perf_counter()
-    picked = select_moments(scored, options)
+    select_moments(scored, options)
     t3 = time.perf_counter()
-    cpu_s = time.process_time() - cpu0
     cpu0 = time.process_time()
     t4 = time.perf_counter()
     classifier.embed(sentences)
@@ -159,6 +178,7 @@ def timed_run(segments: list[Segment], sentences: list[str], options: ScoringOpt
         classifier.encode_context(sentences, [i == 0 for i in range(len(sentences))])
     context_s = time.perf_counter() - t5
     return Run(
+        episode_s,
         t1 - t0,
         t2 - t1,
         t3 - t2,
@@ -205,9 +225,8 @@ def main() -> None:
     total_s = best.total_s
     # The same hour scored again in this process (other options, a show's deeper pool): its
     # sentence encodings are kept (scoring/encodings.py).
-    windows = build_windows(segments, options)
     t0 = time.perf_counter()
-    score_windows(windows, options)
+    score_episode(segments, options)
     rescore_s = time.perf_counter() - t0
 
     result = {
@@ -219,15 +238,18 @@ def main() -> None:
         "clips": best.n_clips,
         "repeats": len(runs),
         "load_seconds": round(load_s, 2),
+        # The pipeline's call (score_episode): the total held against the budget.
+        "total_seconds": round(total_s, 3),
+        # The same hour with every window's reason, hook and quote written (score_windows).
         "build_windows_seconds": round(best.windows_s, 3),
         "score_windows_seconds": round(best.score_s, 3),
         "select_seconds": round(best.select_s, 3),
-        "total_seconds": round(total_s, 3),
+        "every_window_seconds": round(best.every_window_s, 3),
         "total_seconds_all_runs": [round(r.total_s, 3) for r in runs],
         "baseline_embed_sentences_seconds": round(baseline_s, 3),
         "baseline_seconds_all_runs": [round(r.baseline_s, 3) for r in runs],
         "context_pass_seconds": round(min(r.context_s for r in runs), 3),
-        "score_windows_again_seconds": round(rescore_s, 3),
+        "score_episode_again_seconds": round(rescore_s, 3),
         "ratio_to_baseline": round(total_s / baseline_s, 2),
         # CPU seconds of this process (all its threads) in the fastest run.
         "total_cpu_seconds": round(best.cpu_s, 3),
@@ -248,10 +270,11 @@ def main() -> None:
             f"{len(segments)} / {len(sentences)} / {best.n_windows}",
         ),
         ("model load, once per process (s)", f"{load_s:.2f}"),
-        ("build windows (s)", f"{best.windows_s:.3f}"),
-        ("score all windows (s)", f"{best.score_s:.3f}"),
-        ("select clips (s)", f"{best.select_s:.3f}"),
-        ("total, fastest run (s)", f"{total_s:.3f}"),
+        ("score_episode: total, fastest run (s)", f"{total_s:.3f}"),
+        (
+            "every window described: build / score / select (s)",
+            f"{best.windows_s:.2f} / {best.score_s:.2f} / {best.select_s:.2f}",
+        ),
         ("total, all runs (s)", " ".join(f"{r.total_s:.1f}" for r in runs)),
         ("baseline: embed sentences once (s)", f"{baseline_s:.3f}"),
         ("total / baseline", f"{total_s / baseline_s:.2f}x"),

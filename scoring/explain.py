@@ -119,12 +119,13 @@ def explain_span(
     window_probs: npt.NDArray[np.floating],
     speakers: Sequence[str | None] = (),
     whole_clause: Callable[[str], bool] | None = None,
+    topics: Sequence[str] = (),
 ) -> Explanation:
     """Like `explain`, from precomputed per-sentence strength and quotability for the type
-    (`whole_clause`: see `pick_hook`)."""
+    (`whole_clause`: see `pick_hook`; `topics`: see `build_reason`)."""
     hook = pick_hook(sentences, strength.tolist(), whole_clause)
     reason = build_reason(
-        moment_type, sentences, cues, strength.tolist(), window_probs, speakers, hook
+        moment_type, sentences, cues, strength.tolist(), window_probs, speakers, hook, topics
     )
     return Explanation(reason, hook, sentences[int(np.argmax(quotes))])
 
@@ -177,20 +178,21 @@ def build_reason(
     window_probs: npt.NDArray[np.floating],
     speakers: Sequence[str | None],
     hook: str = "",
+    topics: Sequence[str] = (),
 ) -> str:
     """'<Who> <does what> <about what>: "<the clip's key line>"', from this clip's own words.
 
     Who comes from the clip's speaker turns, what from the type and the evidence its cues found
     (a year, a figure, a first-hand past, pushback ...), about what from the names the clip
-    repeats, and the key line is the clip's strongest sentence other than the `hook` (which
-    ships beside the reason), cut at a clause boundary; the hook's own line when no other is
-    substantial.
+    repeats and then its `topics` (the nouns it repeats, `topics.clip_topics`), and the key
+    line is the clip's strongest sentence other than the `hook` (which ships beside the
+    reason), cut at a clause boundary; the hook's own line when no other is substantial.
     """
     order = sorted(range(len(sentences)), key=lambda i: -strength[i])
     who = _who(sentences, speakers, moment_type)
     key = _key_line(sentences, order, hook, strength)
     action = _action(moment_type, sentences, cues, order, speakers, key)
-    about = _about(sentences)
+    about = _about(sentences, topics)
     p_type = float(window_probs[LABELS.index(moment_type)])
     p_none = float(window_probs[LABELS.index(NONE_LABEL)])
     lead = f"{who} {action}{f' {about}' if about else ''}"
@@ -365,12 +367,14 @@ _NOT_TOPICS = frozenset(_NOT_TOPIC_WORDS.split())
 _NO_VOWEL = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]+")
 
 
-def _about(sentences: Sequence[str]) -> str:
-    """'about X and Y': the proper names the clip repeats, most mentioned first.
+def _about(sentences: Sequence[str], topics: Sequence[str] = ()) -> str:
+    """'about X and Y': the proper names the clip repeats, most mentioned first, then its
+    `topics` (common nouns) while fewer than two are named.
 
     A name counts from its second mention, or from its first when it has several words
     ("Andrew Gillum"); a plural is its singular ("Ferraris", "Ferrari"); a name at a sentence
-    start or made only of adjectives of people ("Black", "Asian") is not counted.
+    start or made only of adjectives of people ("Black", "Asian") is not counted. A topic
+    whose noun a chosen name already holds ("lunch" beside "Latinos Who Lunch") is left out.
     """
     counts: dict[str, int] = {}
     # A capitalised word that the clip also says in lower case ("You", "Why") is no name.
@@ -385,6 +389,12 @@ def _about(sentences: Sequence[str]) -> str:
             counts[singular] += counts.pop(name)
     repeated = [n for n, k in counts.items() if k >= 2 or " " in n]
     names = sorted(repeated, key=lambda n: (-counts[n], sentences_index(sentences, n)))[:2]
+    held = " ".join(names).lower().split()
+    for topic in topics:
+        if len(names) >= 2:
+            break
+        if topic.split()[-1].lower() not in held:
+            names.append(topic)
     return f"about {' and '.join(names)}" if names else ""
 
 

@@ -9,6 +9,7 @@ hook and pull quote and feed the opening line's hook strength.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import numpy.typing as npt
 from .classifier import Classifier, get_classifier
 from .clauses import is_whole_clause
 from .clauses import warm as warm_clauses
-from .cues import sentence_cues
+from .cues import SentenceCues, sentence_cues
 from .domain import stretch_residual
 from .encodings import episode_encodings
 from .explain import explain_span, hook_candidates, line_strength, quotability
@@ -38,6 +39,8 @@ from .shareability import (
     self_containedness_rows,
 )
 from .text import encodable, ends_question, opener_penalty
+from .topics import Noun, clip_topics, sentence_nouns, word_counts
+from .topics import warm as warm_topics
 from .types import ScoredMoment, Segment, Window
 from .windows import build_sentences, build_windows
 
@@ -112,13 +115,113 @@ def score_with(
     """`score_windows` with an explicit classifier (tests and benchmarks pass their own)."""
     if not windows:
         return []
+    return _score(classifier, windows, options).moments(explained=True)
+
+
+def score_episode(
+    segments: Sequence[Segment],
+    options: ScoringOptions = ScoringOptions(),
+    count: int | None = None,
+    classifier: Classifier | None = None,
+) -> list[ScoredMoment]:
+    """Build windows, score them, and select the clips (best first); [] under 15 s.
+
+    `classifier` defaults to the committed one; evaluation passes heads that never saw the episode.
+    Only the selected clips get their text (reason, hook, pull quote): an hour has thousands of
+    windows and a handful of clips.
+    """
+    windows = build_windows(segments, options)
+    if not windows:
+        return []
+    avoid = housekeeping_spans([(s.start, s.end, s.text) for s in build_sentences(segments)])
+    scored = _score(classifier or get_classifier(options.torch_threads), windows, options)
+    return scored.explain(select_moments(scored.moments(explained=False), options, count, avoid))
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """An episode's windows with their types and scores; each window's text written on demand."""
+
+    windows: Sequence[Window]
+    rows: _Rows
+    cues: list[SentenceCues]
+    strength: npt.NDArray[np.float64]  # sentences x labels: `explain.line_strength`
+    quotes: npt.NDArray[np.float64]  # sentences x labels: `explain.quotability`
+    probs: npt.NDArray[np.floating]  # windows x labels, centred
+    rounded: list[list[float]]  # the same, as shipped
+    scores: list[float]
+    version: str
+
+    def moments(self, explained: bool) -> list[ScoredMoment]:
+        """Every window as a moment, in input order; without reason, hook and pull quote
+        unless `explained`."""
+        if not explained:
+            return [self._moment(k, None) for k in range(len(self.windows))]
+        return self._explained(range(len(self.windows)))
+
+    def explain(self, moments: Sequence[ScoredMoment]) -> list[ScoredMoment]:
+        """The same moments (from `moments`, any order), with their text written."""
+        index = {(w.start, w.end): k for k, w in enumerate(self.windows)}
+        return self._explained([index[(m.start, m.end)] for m in moments])
+
+    def _explained(self, picked: Sequence[int]) -> list[ScoredMoment]:
+        rows = sorted({r for k in picked for r in range(*self.rows.spans[k])})
+        texts = [self.rows.texts[r] for r in rows]
+        # Every line that may become a hook is parsed once, in one batch (clauses.py), and
+        # every sentence's nouns are tagged once (topics.py).
+        warm_clauses(hook_candidates(list(dict.fromkeys(texts))))
+        warm_topics(texts)
+        nouns = {t: sentence_nouns(t) for t in texts}
+        said = word_counts(self.rows.texts)
+        return [self._moment(k, (said, nouns)) for k in picked]
+
+    def _moment(
+        self, k: int, words: tuple[Counter[str], dict[str, tuple[Noun, ...]]] | None
+    ) -> ScoredMoment:
+        w = self.windows[k]
+        a, b = self.rows.spans[k]
+        probs = self.probs[k]
+        t = int(np.argmax(probs[: len(MOMENT_TYPES)]))
+        moment_type = MOMENT_TYPES[t]
+        reason = hook = quote = ""
+        if words is not None:
+            said, nouns = words
+            sentences = self.rows.texts[a:b]
+            explanation = explain_span(
+                moment_type,
+                sentences,
+                self.cues[a:b],
+                self.strength[a:b, t],
+                self.quotes[a:b, t],
+                probs,
+                self.rows.speakers[a:b],
+                is_whole_clause,
+                clip_topics(sentences, said, nouns=nouns.__getitem__),
+            )
+            reason, hook, quote = explanation.reason, explanation.hook, explanation.pull_quote
+        return ScoredMoment(
+            start=w.start,
+            end=w.end,
+            text=w.text,
+            moment_type=moment_type,
+            category=CATEGORY_BY_TYPE[moment_type],
+            shareability_score=self.scores[k],
+            reason=reason,
+            hook=hook,
+            pull_quote=quote,
+            type_probabilities=dict(zip(LABELS, self.rounded[k], strict=True)),
+            model_version=self.version,
+        )
+
+
+def _score(classifier: Classifier, windows: Sequence[Window], options: ScoringOptions) -> _Scored:
+    """Types and scores of every window, from one pass over the episode's sentences."""
     rows = _collect_rows(windows)
     cue_cache = {t: sentence_cues(t) for t in dict.fromkeys(rows.texts)}
     cues = [cue_cache[t] for t in rows.texts]
     # The episode is one running text: each sentence's context is what was said before it.
     embedded, states = episode_encodings(classifier, rows.texts)
     table = make_table(embedded, cues, rows.speakers, states)
-
     # In blocks of windows: a long episode's feature matrix (48k windows x 1,038 in float64
     # while it is built) would otherwise hold over a gigabyte at once.
     blocks = [
@@ -173,60 +276,11 @@ def score_with(
     )
     scores = np.round(calibrate(raw, classifier.head.calibration), 2).tolist()
 
-    # Every line that may become a hook is parsed once, in one batch (clauses.py).
-    warm_clauses(hook_candidates(list(dict.fromkeys(rows.texts))))
-    moment_idx = np.argmax(probs[:, : len(MOMENT_TYPES)], axis=1).tolist()
+    logger.debug("scored %d windows over %d sentences", len(windows), len(rows.texts))
     rounded: list[list[float]] = np.round(probs.astype(np.float64), 4).tolist()
-    out: list[ScoredMoment] = []
-    for k, w in enumerate(windows):
-        a, b = rows.spans[k]
-        t = moment_idx[k]
-        moment_type = MOMENT_TYPES[t]
-        explanation = explain_span(
-            moment_type,
-            rows.texts[a:b],
-            cues[a:b],
-            strength[a:b, t],
-            quotes[a:b, t],
-            probs[k],
-            rows.speakers[a:b],
-            is_whole_clause,
-        )
-        out.append(
-            ScoredMoment(
-                start=w.start,
-                end=w.end,
-                text=w.text,
-                moment_type=moment_type,
-                category=CATEGORY_BY_TYPE[moment_type],
-                shareability_score=scores[k],
-                reason=explanation.reason,
-                hook=explanation.hook,
-                pull_quote=explanation.pull_quote,
-                type_probabilities=dict(zip(LABELS, rounded[k], strict=True)),
-                model_version=classifier.version,
-            )
-        )
-    logger.debug("scored %d windows over %d sentences", len(out), len(rows.texts))
-    return out
-
-
-def score_episode(
-    segments: Sequence[Segment],
-    options: ScoringOptions = ScoringOptions(),
-    count: int | None = None,
-    classifier: Classifier | None = None,
-) -> list[ScoredMoment]:
-    """Build windows, score them, and select the clips (best first); [] under 15 s.
-
-    `classifier` defaults to the committed one; evaluation passes heads that never saw the episode.
-    """
-    windows = build_windows(segments, options)
-    if not windows:
-        return []
-    avoid = housekeeping_spans([(s.start, s.end, s.text) for s in build_sentences(segments)])
-    scored = score_with(classifier or get_classifier(options.torch_threads), windows, options)
-    return select_moments(scored, options, count, avoid)
+    return _Scored(
+        windows, rows, cues, strength, quotes, probs, rounded, scores, classifier.version
+    )
 
 
 def _head_and_residual(
