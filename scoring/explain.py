@@ -192,7 +192,10 @@ def build_reason(
     who = _who(sentences, speakers, moment_type)
     key = _key_line(sentences, order, hook, strength)
     action = _action(moment_type, sentences, cues, order, speakers, key)
-    about = _about(sentences, topics)
+    # A topic the evidence already quotes ('with a number ("two million dollars")') is not
+    # said again.
+    quoted = set(words_of(action))
+    about = _about(sentences, [t for t in topics if t.split()[-1].lower() not in quoted])
     p_type = float(window_probs[LABELS.index(moment_type)])
     p_none = float(window_probs[LABELS.index(NONE_LABEL)])
     lead = f"{who} {action}{f' {about}' if about else ''}"
@@ -230,6 +233,8 @@ EVIDENCE_CLAUSE: dict[tuple[str, str], str] = {
     ("money_metric", ""): 'with the money ("{p}")',
     ("company_we", ""): "from inside the company",
 }
+# The contrarian verb already says "against the usual view": its evidence only quotes it.
+_OWN_CLAUSE: dict[tuple[str, str], str] = {("contrarian_take", "consensus_negation"): '("{p}")'}
 _NUMBER_WORDS = {1: "once", 2: "twice"}
 # A speaker counts when they say at least 15 % of the words: at most six do.
 _COUNT_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
@@ -265,9 +270,10 @@ def _action(
     if moment_type == "host_guest_debate" and turns:
         times = _NUMBER_WORDS.get(turns, f"{turns} times")
         parts.append(f"(the floor changes hands {times})")
-    for (cue, kind), clause in EVIDENCE_CLAUSE.items():
+    for (cue, kind), generic in EVIDENCE_CLAUSE.items():
         if (cue, kind) not in _WANTED.get(moment_type, ()):
             continue
+        clause = _OWN_CLAUSE.get((moment_type, cue), generic)
         match = _find(cue, kind, order, cues, used)
         # One piece of evidence per phrase: "two million dollars" is not also "million dollars".
         if match is not None and not any(match.phrase.lower() in u for u in used):
@@ -275,7 +281,7 @@ def _action(
             phrase = _evidence(match, key)
             if phrase or "{p}" not in clause:
                 evidence.append(clause.format(p=_clip(phrase, PHRASE_MAX_CHARS).replace('"', "'")))
-            else:  # nothing worth quoting: the clause alone ("with a concrete step")
+            elif not clause.startswith("("):  # nothing worth quoting: "with a concrete step"
                 evidence.append(clause.split(" (", 1)[0])
         if len(parts) + len(evidence) >= 3:
             break

@@ -8,7 +8,7 @@ from collections import Counter
 from podclip.scoring.cues import sentence_cues
 from podclip.scoring.explain import build_reason, explain
 from podclip.scoring.topics import MIN_LIFT, Noun, clip_topics, singular, word_counts
-from tests.unit.test_scoring_explain import probs_for
+from tests.unit.test_scoring_explain import probs_for, run_explain
 
 CLIP = [
     "I couldn't eat food, which was so weird for me.",
@@ -120,3 +120,28 @@ def test_names_come_before_topics_and_a_topic_inside_a_name_is_dropped() -> None
         ["lunch", "the studio"],
     )  # fmt: skip
     assert "about Latinos Who Lunch and the studio" in reason, reason
+
+
+def test_a_topic_the_evidence_already_quotes_is_not_said_again() -> None:
+    sentences = [
+        "We raised two million dollars in the first year.",
+        "Those dollars went straight to the product, and the product paid us back.",
+    ]
+    cues = [sentence_cues(s) for s in sentences]
+    probs = probs_for("founder_reveal", 2)
+    reason = build_reason(
+        "founder_reveal", sentences, cues, [1.0, 0.5], probs[0], ["A", "A"], "",
+        ["dollars", "the product"],
+    )  # fmt: skip
+    lead = reason.split(': "')[0]
+    assert '("two million dollars")' in lead and lead.endswith("about the product"), reason
+
+
+def test_a_contrarian_take_quotes_the_view_it_argues_against_once() -> None:
+    sentences = [
+        "Everyone tells you to raise a big round early.",
+        "Most startups do not die from too little money.",
+    ]
+    reason = run_explain(sentences, "contrarian_take")[0]
+    assert reason.startswith('One speaker argues against the usual view ("Everyone'), reason
+    assert "against what most people say" not in reason, reason
