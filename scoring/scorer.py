@@ -22,7 +22,7 @@ from .clauses import warm as warm_clauses
 from .cues import SentenceCues, sentence_cues
 from .domain import stretch_residual
 from .encodings import episode_encodings
-from .explain import explain_span, hook_candidates, line_strength, quotability
+from .explain import Explanation, explain_span, hook_candidates, line_strength, quotability
 from .features import make_table, span_features
 from .housekeeping import housekeeping_evidence, housekeeping_spans
 from .labels import CATEGORY_BY_TYPE, LABELS, MOMENT_TYPES, NONE_LABEL
@@ -173,32 +173,30 @@ class _Scored:
         warm_topics(texts)
         nouns = {t: sentence_nouns(t) for t in texts}
         said = word_counts(self.rows.texts)
-        return [self._moment(k, (said, nouns)) for k in picked]
+        return [self._moment(k, self._text(k, said, nouns)) for k in picked]
 
-    def _moment(
-        self, k: int, words: tuple[Counter[str], dict[str, tuple[Noun, ...]]] | None
-    ) -> ScoredMoment:
-        w = self.windows[k]
+    def _text(self, k: int, said: Counter[str], nouns: dict[str, tuple[Noun, ...]]) -> Explanation:
         a, b = self.rows.spans[k]
-        probs = self.probs[k]
-        t = int(np.argmax(probs[: len(MOMENT_TYPES)]))
-        moment_type = MOMENT_TYPES[t]
-        reason = hook = quote = ""
-        if words is not None:
-            said, nouns = words
-            sentences = self.rows.texts[a:b]
-            explanation = explain_span(
-                moment_type,
-                sentences,
-                self.cues[a:b],
-                self.strength[a:b, t],
-                self.quotes[a:b, t],
-                probs,
-                self.rows.speakers[a:b],
-                is_whole_clause,
-                clip_topics(sentences, said, nouns=nouns.__getitem__),
-            )
-            reason, hook, quote = explanation.reason, explanation.hook, explanation.pull_quote
+        t = self._type(k)
+        sentences = self.rows.texts[a:b]
+        return explain_span(
+            MOMENT_TYPES[t],
+            sentences,
+            self.cues[a:b],
+            self.strength[a:b, t],
+            self.quotes[a:b, t],
+            self.probs[k],
+            self.rows.speakers[a:b],
+            is_whole_clause,
+            clip_topics(sentences, said, nouns=nouns.__getitem__),
+        )
+
+    def _type(self, k: int) -> int:
+        return int(np.argmax(self.probs[k, : len(MOMENT_TYPES)]))
+
+    def _moment(self, k: int, text: Explanation | None) -> ScoredMoment:
+        w = self.windows[k]
+        moment_type = MOMENT_TYPES[self._type(k)]
         return ScoredMoment(
             start=w.start,
             end=w.end,
@@ -206,9 +204,9 @@ class _Scored:
             moment_type=moment_type,
             category=CATEGORY_BY_TYPE[moment_type],
             shareability_score=self.scores[k],
-            reason=reason,
-            hook=hook,
-            pull_quote=quote,
+            reason=text.reason if text else "",
+            hook=text.hook if text else "",
+            pull_quote=text.pull_quote if text else "",
             type_probabilities=dict(zip(LABELS, self.rounded[k], strict=True)),
             model_version=self.version,
         )

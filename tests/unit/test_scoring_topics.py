@@ -96,15 +96,22 @@ def test_singular_by_spelling() -> None:
     assert {w: singular(w) for w in pairs} == pairs
 
 
+def reason_with(moment_type: str, sentences: list[str], topics: list[str]) -> str:
+    """The reason of a one-speaker clip given its topics (first sentence the strongest)."""
+    cues = [sentence_cues(s) for s in sentences]
+    probs = probs_for(moment_type, len(sentences))
+    strength = [1.0 - 0.1 * i for i in range(len(sentences))]
+    return build_reason(
+        moment_type, sentences, cues, strength, probs[0], ["A"] * len(sentences), "", topics
+    )
+
+
 def test_reason_names_a_topic_when_the_clip_names_nobody() -> None:
     cues = [sentence_cues(s) for s in CLIP]
     probs = probs_for("emotional_story", len(CLIP))
     plain = explain("emotional_story", CLIP, cues, probs, probs[0], ["A"] * 4).reason
     assert " about " not in plain.split(":")[0], plain
-    reason = build_reason(
-        "emotional_story", CLIP, cues, [1.0, 0.5, 0.4, 0.3], probs[0], ["A"] * 4, "",
-        ["food", "the body"],
-    )  # fmt: skip
+    reason = reason_with("emotional_story", CLIP, ["food", "the body"])
     assert reason.split(":")[0].endswith("about food and the body"), reason
 
 
@@ -113,12 +120,7 @@ def test_names_come_before_topics_and_a_topic_inside_a_name_is_dropped() -> None
         "We started Latinos Who Lunch as two friends talking over lunch.",
         "Now Latinos Who Lunch pays for the lunch and the studio.",
     ]
-    cues = [sentence_cues(s) for s in sentences]
-    probs = probs_for("founder_reveal", 2)
-    reason = build_reason(
-        "founder_reveal", sentences, cues, [1.0, 0.5], probs[0], ["A", "A"], "",
-        ["lunch", "the studio"],
-    )  # fmt: skip
+    reason = reason_with("founder_reveal", sentences, ["lunch", "the studio"])
     assert "about Latinos Who Lunch and the studio" in reason, reason
 
 
@@ -127,12 +129,7 @@ def test_a_topic_the_evidence_already_quotes_is_not_said_again() -> None:
         "We raised two million dollars in the first year.",
         "Those dollars went straight to the product, and the product paid us back.",
     ]
-    cues = [sentence_cues(s) for s in sentences]
-    probs = probs_for("founder_reveal", 2)
-    reason = build_reason(
-        "founder_reveal", sentences, cues, [1.0, 0.5], probs[0], ["A", "A"], "",
-        ["dollars", "the product"],
-    )  # fmt: skip
+    reason = reason_with("founder_reveal", sentences, ["dollars", "the product"])
     lead = reason.split(': "')[0]
     assert '("two million dollars")' in lead and lead.endswith("about the product"), reason
 
