@@ -199,16 +199,24 @@ def build_reason(
     p_type = float(window_probs[LABELS.index(moment_type)])
     p_none = float(window_probs[LABELS.index(NONE_LABEL)])
     lead = f"{who} {action}{f' {about}' if about else ''}"
+    name = DISPLAY_NAME[moment_type].lower()
+    a_name = f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+    talks = f"{who} talk{'s' if who.startswith('One') else ''}{f' {about}' if about else ''}"
     if p_none > p_type:
         # Mostly not a moment (kept to fill the clip count): say so plainly.
-        lead = f"{who} talk{'s' if who.startswith('One') else ''}{f' {about}' if about else ''}"
-        name = DISPLAY_NAME[moment_type].lower()
-        lead += f", leaning towards {'an' if name[0] in 'aeiou' else 'a'} {name}"
+        lead = f"{talks}, leaning towards {a_name}"
+    elif p_type < TYPE_SURE_SHARE * (1.0 - p_none):
+        # A moment whose kind is in doubt: the type is a guess, not what happens.
+        lead = f"{talks}, most like {a_name}"
     if not key:
         return f"{lead}."
     return f'{lead}: "{key if key.endswith("...") else key.rstrip(".")}".'
 
 
+# Below this share of the moment types' probability the type is named as a guess. Held out
+# (leave one episode out, the 225 real moments), the type was right for 30-37 % of the
+# passages under a share of 0.5, 53 % at 0.5-0.6 and 68-75 % above 0.6.
+TYPE_SURE_SHARE = 0.5
 # What a speaker does in a clip of each type; `{many}` is used when several speakers share it.
 ACTIONS: dict[str, tuple[str, str]] = {
     "bold_prediction": ("predicts", "predict"),

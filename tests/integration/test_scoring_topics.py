@@ -14,7 +14,7 @@ from podclip.scoring.options import ScoringOptions
 from podclip.scoring.rank_eval import load_transcript, to_segments
 from podclip.scoring.topics import nouns_in, singular
 
-ABOUT = re.compile(r" about (.+?)(?:, leaning towards [^:]+)?(?::|\.$)")
+ABOUT = re.compile(r" about (.+?)(?:, (?:leaning towards|most like) [^:]+)?(?::|\.$)")
 
 
 def test_the_tagger_keeps_topic_nouns_and_drops_vague_ones() -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from podclip.scoring.cues import sentence_cues
 from podclip.scoring.explain import build_reason, explain
+from podclip.scoring.labels import LABELS
 from podclip.scoring.topics import MIN_LIFT, Noun, clip_topics, singular, word_counts
 from tests.unit.test_scoring_explain import probs_for, run_explain
 
@@ -142,3 +145,21 @@ def test_a_contrarian_take_quotes_the_view_it_argues_against_once() -> None:
     reason = run_explain(sentences, "contrarian_take")[0]
     assert reason.startswith('One speaker argues against the usual view ("Everyone'), reason
     assert "against what most people say" not in reason, reason
+
+
+def test_a_type_in_doubt_is_named_as_a_guess() -> None:
+    sentences = ["We sold the first car before we built it.", "Nobody believed the price."]
+    cues = [sentence_cues(s) for s in sentences]
+    window = np.zeros(len(LABELS))
+    # A moment (p(none) 0.1) whose kind is split: founder reveal 0.35 of the 0.9.
+    for label, p in (("founder_reveal", 0.35), ("strong_opinion", 0.3), ("how_to", 0.25)):
+        window[LABELS.index(label)] = p
+    window[LABELS.index("none")] = 0.1
+    reason = build_reason(
+        "founder_reveal", sentences, cues, [1.0, 0.9], window, ["A", "A"], "", ["a car"]
+    )
+    assert reason.startswith("One speaker talks about a car, most like a founder reveal:"), reason
+    sure = probs_for("founder_reveal", 1)[0]  # 0.8 of the probability, nearly all moment types
+    assert "most like" not in build_reason(
+        "founder_reveal", sentences, cues, [1.0, 0.9], sure, ["A", "A"], "", ["a car"]
+    )
