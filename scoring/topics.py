@@ -61,6 +61,9 @@ _RELATIVE_WORDS = (
 )
 RELATIVES = frozenset(_RELATIVE_WORDS.split())
 _NOUN_TAGS = frozenset({"NN", "NNS"})
+# Words of letters only, not `text.words_of` (which counts "1,500" and "2020"): figures are no
+# topic and would thin a clip's rate; counting them turned "a line car" into a topic of one
+# car-show clip.
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 # Tagged sentences kept per process, as in `clauses.py`.
 MAX_SENTENCES = 50_000
