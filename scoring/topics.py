@@ -3,9 +3,9 @@
 A reason names a clip's topic so that a producer can tell two clips of one episode apart
 without playing them. Names the clip repeats come first (`explain._about`), but most clips of
 ordinary talk name nobody twice ("If you don't go vote, it doesn't work."). The nouns come from
-spaCy's small English tagger, the pipeline `clauses.py` already loads; each sentence is tagged
-once per process, and only the sentences of the clips that are described, so scoring an hour
-does not tag the hour.
+spaCy's small English tagger, the pipeline hooks are parsed with (`parsed_lines.py`); each
+sentence is tagged once per process, and only the sentences of the clips that are described,
+so scoring an hour does not tag the hour.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .clauses import load_parser
+from .parsed_lines import ParsedLines
 from .text import FILLER_WORDS
 
 if TYPE_CHECKING:
@@ -65,10 +64,6 @@ _NOUN_TAGS = frozenset({"NN", "NNS"})
 # topic and would thin a clip's rate; counting them turned "a line car" into a topic of one
 # car-show clip.
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
-# Tagged sentences kept per process, as in `clauses.py`.
-MAX_SENTENCES = 50_000
-_lock = threading.Lock()
-_nouns: dict[str, tuple[Noun, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -133,35 +128,23 @@ def _article(token: Token, key: str) -> str:
     return ""
 
 
+# Each sentence's topic nouns, tagged once per process.
+_nouns: ParsedLines[tuple[Noun, ...]] = ParsedLines(nouns_in)
+
+
 def warm(sentences: Iterable[str]) -> None:
     """Tag the sentences not tagged yet, in one batch."""
-    wanted = list(dict.fromkeys(s for s in sentences if s))
-    with _lock:
-        todo = [s for s in wanted if s not in _nouns]
-        if not todo:
-            return
-        if len(_nouns) + len(todo) > MAX_SENTENCES:
-            _nouns.clear()
-            todo = wanted
-        for sentence, doc in zip(todo, load_parser().pipe(todo, batch_size=256), strict=True):
-            _nouns[sentence] = nouns_in(doc)
+    _nouns.warm(sentences)
 
 
 def sentence_nouns(sentence: str) -> tuple[Noun, ...]:
     """The topic nouns of one sentence (tagged now unless `warm` saw it)."""
-    with _lock:
-        found = _nouns.get(sentence)
-    if found is None:
-        warm([sentence])
-        with _lock:
-            found = _nouns.get(sentence, ())
-    return found
+    return _nouns.get(sentence)
 
 
 def forget() -> None:
     """Drop the tagged sentences kept so far (benchmarks time each run's tagging)."""
-    with _lock:
-        _nouns.clear()
+    _nouns.forget()
 
 
 def word_counts(sentences: Iterable[str]) -> Counter[str]:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from podclip.scoring import build_windows, score_windows
-from podclip.scoring.clauses import fragment_reason, is_whole_clause, load_parser
+from podclip.scoring.clauses import fragment_reason, is_whole_clause
 from podclip.scoring.explain import pick_hook
 from podclip.scoring.options import ScoringOptions
+from podclip.scoring.parsed_lines import load_parser
 from podclip.scoring.rank_eval import load_transcript, to_segments
 
 FRAGMENTS = {

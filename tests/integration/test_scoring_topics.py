@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from podclip.scoring import build_windows, score_episode, score_windows
-from podclip.scoring.clauses import load_parser
 from podclip.scoring.options import ScoringOptions
+from podclip.scoring.parsed_lines import load_parser
 from podclip.scoring.rank_eval import load_transcript, to_segments
 from podclip.scoring.topics import nouns_in, singular
 
