@@ -54,6 +54,8 @@ TURN_PAUSE_S = 0.3  # silence assumed at each change of speaker (seconds)
 OVERLAP_SHARE = 0.5  # of the shorter of clip and passage
 AD_OVERLAP_LIMIT_S = 5.0
 HOUSEKEEPING_KINDS = frozenset({"ad", "intro", "outro", "housekeeping"})
+# Two raters' 1-5 ratings of every labelled real moment as a clip (data/README.md).
+STRENGTH_FILE = DATA_DIR / "strength" / "ratings.jsonl"
 _SPEAKER_MARK = re.compile(r"\[speaker ([^\]]+)\]")
 _TOKEN = re.compile(r"\S+")
 
@@ -81,12 +83,14 @@ class Transcript:
 
 @dataclass(frozen=True)
 class Passage:
-    """A labelled passage placed on the episode's time line (seconds)."""
+    """A labelled passage placed on the episode's time line (seconds); `strength` is its mean
+    rating as a clip (1-5, `STRENGTH_FILE`), None where it was not rated."""
 
     start: float
     end: float
     label: str
     none_kind: str = ""
+    strength: float | None = None
 
 
 def read_turns_txt(path: Path) -> list[Token]:
@@ -199,6 +203,7 @@ def place_labels(transcript: Transcript, rows: Sequence[dict[str, Any]]) -> list
                     tokens[last - 1].end,
                     row["label"],
                     row.get("none_kind") or "",
+                    row.get("strength"),
                 )
             )
     return passages
@@ -215,6 +220,29 @@ def read_label_rows(path: Path, label_dir: Path) -> list[dict[str, Any]]:
                 if row.get("file") == key:
                     rows.append(row)
     return rows
+
+
+def read_strengths(path: Path = STRENGTH_FILE) -> dict[tuple[str, int, int], float]:
+    """Mean clip-strength rating of each rated moment, keyed by `file`, `offset`, `length`."""
+    if not path.is_file():
+        return {}
+    rated: dict[tuple[str, int, int], float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            key = (str(row["file"]), int(row["offset"]), int(row["length"]))
+            rated[key] = statistics.fmean(float(r) for r in row["strength"])
+    return rated
+
+
+def with_strengths(
+    rows: Sequence[dict[str, Any]], rated: dict[tuple[str, int, int], float]
+) -> list[dict[str, Any]]:
+    """The label rows, each moment with its rating as `strength` where it has one."""
+    return [
+        {**row, "strength": rated.get((str(row["file"]), int(row["offset"]), int(row["length"])))}
+        for row in rows
+    ]
 
 
 def shared_seconds(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
@@ -238,6 +266,7 @@ def judge_clips(clips: Sequence[ScoredMoment], passages: Sequence[Passage]) -> d
     for c in clips:
         hit = [p for p in moments if overlaps(c, p)]
         miss = [p for p in nones if overlaps(c, p)]
+        ratings = [p.strength for p in hit if p.strength is not None]
         rows.append(
             {
                 "start": round(c.start, 1),
@@ -246,6 +275,8 @@ def judge_clips(clips: Sequence[ScoredMoment], passages: Sequence[Passage]) -> d
                 "moment_type": c.moment_type,
                 "labelled_moments": sorted({p.label for p in hit}),
                 "labelled_none": sorted({p.none_kind or "none" for p in miss}),
+                # The best rated moment the clip covers: a clip is as good as its best part.
+                "rated_strength": max(ratings) if ratings else None,
                 "ad_overlap_s": round(
                     sum(shared_seconds(c.start, c.end, p.start, p.end) for p in ads), 1
                 ),
@@ -281,10 +312,23 @@ def judge_clips(clips: Sequence[ScoredMoment], passages: Sequence[Passage]) -> d
         "score_max": max(scores, default=0.0),
         "score_min": min(scores, default=0.0),
         "top6_std": round(statistics.pstdev(top), 2) if len(top) > 1 else 0.0,
+        **_strengths(rows, moments),
         "labelled_moments": len(moments),
         "labelled_none": len(nones),
         "labelled_ads": len(ads),
         "detail": rows,
+    }
+
+
+def _strengths(rows: Sequence[dict[str, Any]], moments: Sequence[Passage]) -> dict[str, Any]:
+    """Mean rating of the moments the clips cover, beside that of every rated moment."""
+    covered = [r["rated_strength"] for r in rows if r["rated_strength"] is not None]
+    every = [p.strength for p in moments if p.strength is not None]
+    return {
+        "covered_strength": round(statistics.fmean(covered), 2) if covered else None,
+        "rated_clips": len(covered),
+        "labelled_strength": round(statistics.fmean(every), 2) if every else None,
+        "rated_moments": len(every),
     }
 
 
@@ -305,7 +349,8 @@ def evaluate_episode(
 
     transcript = load_transcript(path, rate)
     clips = score_episode(to_segments(transcript), options, count, classifier)
-    passages = place_labels(transcript, read_label_rows(path, label_dir))
+    rows = with_strengths(read_label_rows(path, label_dir), read_strengths())
+    passages = place_labels(transcript, rows)
     duration = transcript.tokens[-1].end if transcript.tokens else 0.0
     return {
         "file": "/".join(path.parts[-2:]),
@@ -366,10 +411,25 @@ def total(episodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "ad_overlap_max_s": max((r["ad_overlap_s"] for r in rows), default=0.0),
         "clips_over_ad_limit": sum(r["ad_overlap_s"] > AD_OVERLAP_LIMIT_S for r in rows),
         "housekeeping_overlap_max_s": max((r["housekeeping_overlap_s"] for r in rows), default=0.0),
+        **_pooled_strengths(episodes),
         "mean_top6_std": round(statistics.fmean(e["top6_std"] for e in episodes), 2)
         if episodes
         else 0.0,
         "min_top6_std": min((e["top6_std"] for e in episodes), default=0.0),
+    }
+
+
+def _pooled_strengths(episodes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """`_strengths` over every episode (the labelled mean weighted by rated moments)."""
+    covered = [r["rated_strength"] for e in episodes for r in e["detail"]]
+    rated = [c for c in covered if c is not None]
+    n = sum(e["rated_moments"] for e in episodes)
+    every = sum(e["labelled_strength"] * e["rated_moments"] for e in episodes if e["rated_moments"])
+    return {
+        "covered_strength": round(statistics.fmean(rated), 2) if rated else None,
+        "rated_clips": len(rated),
+        "labelled_strength": round(every / n, 2) if n else None,
+        "rated_moments": n,
     }
 
 
@@ -392,7 +452,7 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [report["timing"], "", model, ""]
     head = (
         f"{'episode':<28}{'min':>5}{'clips':>6}{'moment':>8}{'none':>6}{'types':>6}"
-        f"{'hit':>4}{'ad s':>6}{'hk s':>6}{'max':>6}{'min':>6}{'std6':>6}"
+        f"{'hit':>4}{'ad s':>6}{'hk s':>6}{'max':>6}{'min':>6}{'std6':>6}{'rated':>7}"
     )
     lines.append(head)
     for e in report["episodes"]:
@@ -401,6 +461,7 @@ def format_report(report: dict[str, Any]) -> str:
             f"{e['none_share']:>6.2f}{e['types_selected']:>6}{e['types_hit']:>4}"
             f"{e['ad_overlap_max_s']:>6.1f}{e['housekeeping_overlap_max_s']:>6.1f}"
             f"{e['score_max']:>6.0f}{e['score_min']:>6.0f}{e['top6_std']:>6.1f}"
+            f"{_rated(e):>7}"
         )
     t = report["total"]
     lines += [
@@ -412,10 +473,17 @@ def format_report(report: dict[str, Any]) -> str:
         f"{t['types_selected']} types selected, {t['types_hit']} labelled types hit; "
         f"max ad overlap {t['ad_overlap_max_s']:.1f} s ({t['clips_over_ad_limit']} clips over "
         f"{AD_OVERLAP_LIMIT_S:.0f} s); top-6 score std mean {t['mean_top6_std']:.1f}, "
-        f"min {t['min_top6_std']:.1f}",
+        f"min {t['min_top6_std']:.1f}; covered moments rated {_rated(t)} as clips (1-5)",
         f"overlap rule: shared time >= {OVERLAP_SHARE:.0%} of the shorter of clip and passage",
     ]
     return "\n".join(lines)
+
+
+def _rated(figures: dict[str, Any]) -> str:
+    """Covered moments' mean rating against every rated moment's ("3.3/3.0"), or "-"."""
+    if figures["covered_strength"] is None:
+        return "-"
+    return f"{figures['covered_strength']:.1f}/{figures['labelled_strength']:.1f}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -28,3 +28,23 @@ def test_a_clip_over_an_ad_read_is_measured_in_seconds() -> None:
     # 10 s of the story is under half of the clip: no moment covered, 25 s of the ad read.
     judged = judge_clips([clip(110, 145, 70)], PASSAGES)
     assert judged["ad_overlap_max_s"] == 25.0 and judged["moments_covered"] == 0
+
+
+def test_covered_moments_are_rated_by_their_best_part() -> None:
+    rated = [
+        Passage(0, 120, "emotional_story", strength=4.5),
+        Passage(120, 150, "none", "ad"),
+        Passage(150, 200, "how_to", strength=2.0),
+        Passage(200, 260, "quotable_one_liner"),  # not rated
+    ]
+    # The first clip covers both the story and the how-to: it counts as the story (4.5).
+    clips = [clip(60, 200, 90), clip(155, 195, 80), clip(205, 245, 70), clip(125, 148, 60)]
+    judged = judge_clips(clips, rated)
+    assert [r["rated_strength"] for r in judged["detail"]] == [4.5, 2.0, None, None]
+    assert judged["covered_strength"] == 3.25 and judged["rated_clips"] == 2
+    assert judged["labelled_strength"] == 3.25 and judged["rated_moments"] == 2
+    unrated = judge_clips(clips[2:], rated)
+    assert unrated["covered_strength"] is None and unrated["rated_clips"] == 0
+    pooled = total([judged, judge_clips(clips[1:2], rated), unrated])
+    assert pooled["covered_strength"] == 2.83 and pooled["rated_clips"] == 3
+    assert pooled["labelled_strength"] == 3.25 and pooled["rated_moments"] == 6
