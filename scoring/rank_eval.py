@@ -452,7 +452,7 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [report["timing"], "", model, ""]
     head = (
         f"{'episode':<28}{'min':>5}{'clips':>6}{'moment':>8}{'none':>6}{'types':>6}"
-        f"{'hit':>4}{'ad s':>6}{'hk s':>6}{'max':>6}{'min':>6}{'std6':>6}{'rated':>7}"
+        f"{'hit':>4}{'ad s':>6}{'hk s':>6}{'max':>6}{'min':>6}{'std6':>6}{'rated':>9}"
     )
     lines.append(head)
     for e in report["episodes"]:
@@ -461,7 +461,7 @@ def format_report(report: dict[str, Any]) -> str:
             f"{e['none_share']:>6.2f}{e['types_selected']:>6}{e['types_hit']:>4}"
             f"{e['ad_overlap_max_s']:>6.1f}{e['housekeeping_overlap_max_s']:>6.1f}"
             f"{e['score_max']:>6.0f}{e['score_min']:>6.0f}{e['top6_std']:>6.1f}"
-            f"{_rated(e):>7}"
+            f"{_rated(e):>9}"
         )
     t = report["total"]
     lines += [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from podclip.scoring.rank_eval import Passage, judge_clips, total
+from podclip.scoring.rank_eval import Passage, format_report, judge_clips, total
 from tests.support.scored import scored_moment as clip
 
 PASSAGES = [
@@ -48,3 +48,23 @@ def test_covered_moments_are_rated_by_their_best_part() -> None:
     pooled = total([judged, judge_clips(clips[1:2], rated), unrated])
     assert pooled["covered_strength"] == 2.83 and pooled["rated_clips"] == 3
     assert pooled["labelled_strength"] == 3.25 and pooled["rated_moments"] == 6
+
+
+def test_the_text_report_shows_the_ratings_in_their_own_column() -> None:
+    rated = [Passage(0, 120, "emotional_story", strength=4.5), Passage(150, 200, "how_to")]
+    episode = {
+        **judge_clips([clip(10, 50, 91.5)], rated),
+        "file": "rev16-train/1.turns.txt",
+        "duration_s": 600.0,
+    }
+    unrated = {**judge_clips([clip(155, 195, 80)], rated), "file": "b", "duration_s": 60.0}
+    report = {
+        "timing": "times",
+        "model_version": "m",
+        "episodes": [episode, unrated],
+        "total": total([episode, unrated]),
+    }
+    lines = format_report(report).splitlines()
+    assert lines[5].split()[-2:] == ["0.0", "4.5/4.5"]  # std of one score, then the ratings
+    assert lines[6].split()[-1] == "-"
+    assert "covered moments rated 4.5/4.5 as clips" in format_report(report)
