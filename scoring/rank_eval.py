@@ -343,13 +343,16 @@ def evaluate_episode(
     rate: float = DEFAULT_RATE,
     count: int | None = None,
     classifier: Classifier | None = None,
+    strengths: dict[tuple[str, int, int], float] | None = None,
 ) -> dict[str, Any]:
-    """Score one whole transcript and judge its selected clips (committed model by default)."""
+    """Score one whole transcript and judge its selected clips (committed model by default;
+    the moments' ratings from `STRENGTH_FILE` unless given)."""
     from .scorer import score_episode  # the model loads only when an episode is scored
 
     transcript = load_transcript(path, rate)
     clips = score_episode(to_segments(transcript), options, count, classifier)
-    rows = with_strengths(read_label_rows(path, label_dir), read_strengths())
+    rated = read_strengths() if strengths is None else strengths
+    rows = with_strengths(read_label_rows(path, label_dir), rated)
     passages = place_labels(transcript, rows)
     duration = transcript.tokens[-1].end if transcript.tokens else 0.0
     return {
@@ -516,6 +519,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     paths = args.transcripts or default_transcripts(args.labels, shared)
     options = ScoringOptions(torch_threads=args.threads, min_gap_s=args.min_gap)
     heads = load_held_out_heads(args.shared, args.threads) if args.held_out else None
+    strengths = read_strengths()
     episodes = [
         evaluate_episode(
             p,
@@ -524,6 +528,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.rate,
             args.count,
             heads.classifier(training_episode(p)) if heads is not None else None,
+            strengths,
         )
         for p in paths
     ]

@@ -39,7 +39,7 @@ from .shareability import (
     self_containedness_rows,
 )
 from .text import encodable, ends_question, opener_penalty
-from .topics import Noun, clip_topics, sentence_nouns, word_counts
+from .topics import Noun, clip_topics, word_counts
 from .topics import warm as warm_topics
 from .types import ScoredMoment, Segment, Window
 from .windows import build_sentences, build_windows
@@ -170,8 +170,7 @@ class _Scored:
         # Every line that may become a hook is parsed once, in one batch (clauses.py), and
         # every sentence's nouns are tagged once (topics.py).
         warm_clauses(hook_candidates(list(dict.fromkeys(texts))))
-        warm_topics(texts)
-        nouns = {t: sentence_nouns(t) for t in texts}
+        nouns = warm_topics(texts)
         said = word_counts(self.rows.texts)
         return [self._moment(k, self._text(k, said, nouns)) for k in picked]
 

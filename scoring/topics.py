@@ -132,9 +132,9 @@ def _article(token: Token, key: str) -> str:
 _nouns: ParsedLines[tuple[Noun, ...]] = ParsedLines(nouns_in)
 
 
-def warm(sentences: Iterable[str]) -> None:
-    """Tag the sentences not tagged yet, in one batch."""
-    _nouns.warm(sentences)
+def warm(sentences: Iterable[str]) -> dict[str, tuple[Noun, ...]]:
+    """The topic nouns of each sentence, tagging in one batch those not tagged yet."""
+    return _nouns.warm(sentences)
 
 
 def sentence_nouns(sentence: str) -> tuple[Noun, ...]:
